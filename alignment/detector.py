@@ -1,0 +1,89 @@
+"""MediaPipe Pose Landmarker (Tasks API) adapter: RGB frame in, `Skeleton` (or None) out."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from alignment.skeleton import NUM_LANDMARKS, Skeleton
+
+
+class PoseDetector:
+    """One Pose Landmarker. `mode` is "image" (independent photos) or "video" (a stream with
+    increasing timestamps, which lets the model track between frames).
+
+    Use it as a context manager (or call close()) so the graph is released before exit.
+    Up to two people are detected; the largest one is the person we coach.
+    """
+
+    def __init__(self, model_path: str | os.PathLike, mode: str = "image", num_poses: int = 2,
+                 min_detection_confidence: float = 0.5) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        if mode not in ("image", "video"):
+            raise ValueError(f"mode must be 'image' or 'video', not {mode!r}")
+        self.mode = mode
+        running_mode = vision.RunningMode.IMAGE if mode == "image" else vision.RunningMode.VIDEO
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(Path(model_path))),
+            running_mode=running_mode,
+            num_poses=num_poses,
+            min_pose_detection_confidence=min_detection_confidence,
+            output_segmentation_masks=False,
+        )
+        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        self._last_ts_ms = -1
+        self.people_in_last_frame = 0
+
+    def __enter__(self) -> PoseDetector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def detect(self, rgb: np.ndarray, time_s: float | None = None) -> Skeleton | None:
+        """Landmarks of the main person in an RGB uint8 frame, or None when nobody is found."""
+        import mediapipe as mp
+
+        if self._landmarker is None:
+            raise RuntimeError("PoseDetector is closed")
+        frame = np.ascontiguousarray(rgb, dtype=np.uint8)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame)
+        if self.mode == "video":
+            if time_s is None:
+                raise ValueError("video mode needs the frame's time")
+            # The graph needs strictly increasing integer timestamps.
+            ts_ms = max(int(round(time_s * 1000)), self._last_ts_ms + 1)
+            self._last_ts_ms = ts_ms
+            result = self._landmarker.detect_for_video(image, ts_ms)
+        else:
+            result = self._landmarker.detect(image)
+        self.people_in_last_frame = len(result.pose_landmarks)
+        if not result.pose_landmarks:
+            return None
+        height, width = frame.shape[:2]
+        people = [
+            _to_skeleton(result.pose_landmarks[i], result.pose_world_landmarks[i], width, height)
+            for i in range(len(result.pose_landmarks))
+        ]
+        return max(people, key=_bbox_area)
+
+
+def _to_skeleton(image_lms, world_lms, width: int, height: int) -> Skeleton:
+    image = np.array([[lm.x * width, lm.y * height] for lm in image_lms], dtype=float)
+    world = np.array([[lm.x, lm.y, lm.z] for lm in world_lms], dtype=float)
+    visibility = np.array([lm.visibility or 0.0 for lm in image_lms], dtype=float)
+    assert image.shape[0] == NUM_LANDMARKS
+    return Skeleton(image=image, world=world, visibility=visibility, width=width, height=height)
+
+
+def _bbox_area(skeleton: Skeleton) -> float:
+    span = skeleton.image.max(axis=0) - skeleton.image.min(axis=0)
+    return float(span[0] * span[1])
