@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from alignment.model import DEFAULT_VARIANT, VARIANTS, ModelNotFoundError, resolve_model
 from alignment.rules import DEFAULT_LEVEL, LEVELS, RuleFileError, load_pose

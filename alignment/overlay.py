@@ -50,8 +50,10 @@ def draw_skeleton(img: np.ndarray, skeleton: Skeleton, colour: tuple[int, int, i
 
 
 def draw_verdict(rgb: np.ndarray, skeleton: Skeleton | None, verdict: Verdict,
-                 extra_lines: list[str] | None = None) -> np.ndarray:
-    """A copy of the frame with the skeleton, the key angles and the message drawn on it."""
+                 extra_lines: list[str] | None = None, message: str | None = None,
+                 show_score: bool = True) -> np.ndarray:
+    """A copy of the frame with the skeleton, the key angles and the message (by default the
+    verdict's own) drawn on it."""
     img = np.ascontiguousarray(rgb).copy()
     height, width = img.shape[:2]
     scale = max(0.45, min(width, height) / 900)
@@ -70,10 +72,10 @@ def draw_verdict(rgb: np.ndarray, skeleton: Skeleton | None, verdict: Verdict,
             hips = (skeleton.image[Joint.LEFT_HIP] + skeleton.image[Joint.RIGHT_HIP]) / 2
             _text(img, f"hip {hip_flexion:.0f}", (int(hips[0]) + 8, int(hips[1]) + 20),
                   scale * 0.8, WHITE)
-    lines = _wrap(verdict.message, max(20, int(width / (scale * 22))))
+    lines = _wrap(message or verdict.message, max(20, int(width / (scale * 22))))
     for extra in extra_lines or []:
         lines.extend(_wrap(extra, max(20, int(width / (scale * 22)))))
-    if verdict.score is not None:
+    if show_score and verdict.score is not None:
         lines.insert(0, f"score {verdict.score}")
     line_h = int(34 * scale)
     band = min(height, line_h * len(lines) + int(12 * scale))

@@ -231,10 +231,16 @@ class FrameReader:
         self._decoded = self._decode()
         try:
             # Peek at the first frame: rotation metadata arrives as frame side data.
+            # It is read once: the display matrix is a stream property, and touching
+            # frame.side_data in PyAV 18 creates a reference cycle per frame that keeps
+            # decoded frames alive until the cyclic GC runs (hundreds of MB on HD video).
             self._first: av.VideoFrame | None = next(self._decoded, None)
-            matrix = _frame_display_matrix(self._first) if self._first is not None else None
-            rotation = _frame_rotation(self._first) if self._first is not None else 0
-            self.info = _make_info(self.path, self._container, self._stream, matrix, rotation)
+            first = self._first
+            self._matrix = _frame_display_matrix(first) if first is not None else None
+            self._rotation = _frame_rotation(first) if first is not None else 0
+            self.info = _make_info(
+                self.path, self._container, self._stream, self._matrix, self._rotation
+            )
         except BaseException:
             self.close()
             raise
@@ -280,9 +286,8 @@ class FrameReader:
             self._last_time = pts_time - origin
             if index % self.every:
                 continue
-            rgb = av_frame.to_ndarray(format="rgb24")
             rgb = apply_display_matrix(
-                rgb, _frame_display_matrix(av_frame), _frame_rotation(av_frame)
+                av_frame.to_ndarray(format="rgb24"), self._matrix, self._rotation
             )
             self.frames_read += 1
             yield Frame(index=index, time_s=self._last_time, rgb=rgb)

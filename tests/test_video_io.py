@@ -358,3 +358,25 @@ def test_shared_phone_video_rotation() -> None:
     info = probe(path)
     assert info.rotation_deg == -90  # stored landscape, shown portrait
     assert (info.width, info.height) == (1080, 1920)
+
+
+@pytest.mark.shared
+def test_memory_stays_flat_on_a_long_video() -> None:
+    path = SHARED_VIDEOS / "ooibowei_warrior2_1.mp4"  # 26 s of 1280x720
+    statm = Path("/proc/self/statm")
+    if not path.is_file():
+        pytest.skip(f"shared video not found: {path}")
+    if not statm.is_file():
+        pytest.skip("needs /proc/self/statm to measure memory")
+
+    def rss_mb() -> float:
+        return int(statm.read_text().split()[1]) * 4096 / 2**20
+
+    samples = []
+    with FrameReader(path) as reader:
+        for frame in reader:
+            if frame.index % 50 == 0:
+                samples.append(rss_mb())
+    assert reader.frames_read > 700
+    # Each RGB frame is 2.7 MB: holding on to frames would grow by hundreds of MB.
+    assert max(samples[2:]) - samples[2] < 60, samples
