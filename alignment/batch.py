@@ -6,12 +6,31 @@ import argparse
 import sys
 from pathlib import Path
 
-from alignment.analysis import analyse
+import numpy as np
+
+from alignment.analysis import Verdict, analyse
 from alignment.detector import PoseDetector
 from alignment.images import ImageError, expand_paths, read_rgb
 from alignment.progress import Progress
 from alignment.report import table, verdict_record, write_csv, write_json
 from alignment.rules import PoseRules
+from alignment.skeleton import Skeleton
+
+
+def analyse_rgb(detector: PoseDetector, rgb: np.ndarray, name: str, pose: PoseRules,
+                level: str) -> tuple[Skeleton | None, Verdict, dict]:
+    """One photo: landmarks, verdict, and its JSON record."""
+    skeleton = detector.detect(rgb)
+    verdict = analyse(skeleton, pose, level)
+    return skeleton, verdict, verdict_record(name, verdict, skeleton)
+
+
+def annotate(rgb: np.ndarray, skeleton: Skeleton | None, verdict: Verdict) -> np.ndarray:
+    """The photo with the skeleton, the key angles, the cues and the camera advice drawn."""
+    from alignment.overlay import draw_verdict
+
+    return draw_verdict(rgb, skeleton, verdict, [f"- {c}" for c in verdict.cues[1:]]
+                        + verdict.guidance)
 
 
 def analyse_images(paths: list[Path], pose: PoseRules, model: Path, level: str,
@@ -28,23 +47,18 @@ def analyse_images(paths: list[Path], pose: PoseRules, model: Path, level: str,
                 records.append(verdict_record(str(path), None, None, error=str(exc)))
                 bar.advance(note=path.name)
                 continue
-            skeleton = detector.detect(rgb)
-            verdict = analyse(skeleton, pose, level)
-            records.append(verdict_record(str(path), verdict, skeleton))
+            skeleton, verdict, record = analyse_rgb(detector, rgb, str(path), pose, level)
+            records.append(record)
             if annotate_dir:
-                _write_annotated(annotate_dir / f"{path.stem}.jpg", rgb, skeleton, verdict)
+                _write_bgr(annotate_dir / f"{path.stem}.jpg", annotate(rgb, skeleton, verdict))
             bar.advance(note=path.name)
     return records
 
 
-def _write_annotated(dest: Path, rgb, skeleton, verdict) -> None:
+def _write_bgr(dest: Path, rgb: np.ndarray) -> None:
     import cv2
 
-    from alignment.overlay import draw_verdict
-
-    cues = [f"- {c}" for c in verdict.cues[1:]] + verdict.guidance
-    cv2.imwrite(str(dest), cv2.cvtColor(draw_verdict(rgb, skeleton, verdict, cues),
-                                        cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(dest), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
 
 
 def run_images(args: argparse.Namespace, pose: PoseRules, model: Path) -> int:

@@ -27,17 +27,23 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def read_rgb(path: str | Path) -> np.ndarray:
-    """Decode an image file (EXIF orientation applied) into RGB uint8, or raise ImageError."""
+def decode_rgb(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
+    """Decode encoded image bytes (EXIF orientation applied) into RGB uint8, or raise
+    ImageError naming `name`."""
     import cv2
 
+    buffer = np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes) else data
+    bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR) if buffer.size else None
+    if bgr is None:
+        raise ImageError(f"{name}: not a readable image (unknown format or damaged file)")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def read_rgb(path: str | Path) -> np.ndarray:
+    """Decode an image file into RGB uint8, or raise ImageError."""
     path = Path(path)
     if not path.exists():
         raise ImageError(f"{path}: file not found")
     if not path.is_file():
         raise ImageError(f"{path}: not a file")
-    data = np.fromfile(path, dtype=np.uint8)
-    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if bgr is None:
-        raise ImageError(f"{path}: not a readable image (unknown format or damaged file)")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return decode_rgb(np.fromfile(path, dtype=np.uint8), str(path))
