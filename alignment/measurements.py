@@ -147,7 +147,7 @@ def measure(skeleton: Skeleton) -> BodyReading:
     ear_mid = _mid(skeleton, Joint.LEFT_EAR, Joint.RIGHT_EAR)
     hip_mid_w = _mid(skeleton, Joint.LEFT_HIP, Joint.RIGHT_HIP, world=True)
     sh_mid_w = _mid(skeleton, Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER, world=True)
-    leg_len_px = distance(img[s_hip], img[s_knee]) + distance(img[s_knee], img[s_ankle])
+    px_per_m = pixels_per_metre(skeleton)
 
     forward_x = float(np.sign(img[s_ankle][0] - hip_mid[0])) or 1.0
     extended_foot = "image_right" if forward_x > 0 else "image_left"
@@ -196,7 +196,6 @@ def measure(skeleton: Skeleton) -> BodyReading:
     depth_weight = float(np.clip(1.2 - profile, 0.2, 1.0))
     # Heights are read on the image (any view, camera level); pixels become metres through the
     # least foreshortened bone, and the lift is expressed in thigh lengths.
-    px_per_m = pixels_per_metre(skeleton)
     bent_thigh_m = distance(wld[b_hip], wld[b_knee])
     if px_per_m > 0 and bent_thigh_m > 0:
         lift = (hip_mid[1] - img[b_knee][1]) / px_per_m / bent_thigh_m
@@ -223,12 +222,18 @@ def measure(skeleton: Skeleton) -> BodyReading:
     hip_leg = angle_between(leg_dir, hip_axis[[0, 2]])
     m["hip_leg_angle"] = Measurement(min(hip_leg, 180.0 - hip_leg),
                                      conf(Joint.LEFT_HIP, Joint.RIGHT_HIP, s_ankle))
+    # Heights in leg lengths, the leg's length taken in 3-D so that a leg pointing at the
+    # camera (short on the image) does not inflate them.
+    leg_m = distance(wld[s_hip], wld[s_knee]) + distance(wld[s_knee], wld[s_ankle])
+    leg_px = px_per_m * leg_m
     drop = img[s_ankle][1] - hip_mid[1]
-    m["hip_height"] = Measurement(drop / leg_len_px if leg_len_px > 0 else None,
-                                  conf(s_hip, s_ankle))
+    m["hip_height"] = Measurement(drop / leg_px if leg_px > 0 else None, conf(s_hip, s_ankle))
     leg = img[s_ankle] - img[s_hip]
+    # The leg's slope on the image means little when it points at the camera.
+    in_plane = float(np.linalg.norm(leg)) / leg_px if leg_px > 0 else 0.0
     m["extended_leg_rise"] = Measurement(
-        float(np.degrees(np.arctan2(-leg[1], abs(leg[0])))), conf(s_hip, s_ankle))
+        float(np.degrees(np.arctan2(-leg[1], abs(leg[0])))),
+        conf(s_hip, s_ankle, view_weight=float(np.clip((in_plane - 0.3) / 0.3, 0.0, 1.0))))
     for name, value in list(m.items()):
         if value.value is not None and not np.isfinite(value.value):
             m[name] = Measurement(None, 0.0, "degenerate geometry")

@@ -1,0 +1,128 @@
+"""Synthetic skeletons for unit tests of the measurements, trust checks and rules.
+
+`seated(...)` builds a person sitting on the floor in a Janu Sirsasana-like shape from a few
+interpretable parameters, in MediaPipe's conventions (world: metres, x right, y down, z away
+from the camera; image: pixels), seen by an orthographic camera. yaw=0 is a side view with the
+person facing image-right; yaw=90 faces the camera.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from alignment.skeleton import NUM_LANDMARKS, Joint, Skeleton
+
+THIGH, SHIN, TORSO, NECK, HALF_HIPS, HALF_SHOULDERS = 0.45, 0.42, 0.5, 0.14, 0.1, 0.18
+
+
+def _rot_z(v: np.ndarray, deg: float) -> np.ndarray:
+    """Rotate in the sagittal (x-y) plane; positive lifts a forward vector up (toward -y)."""
+    a = np.radians(deg)
+    x, y, z = v
+    return np.array([x * np.cos(a) + y * np.sin(a), -x * np.sin(a) + y * np.cos(a), z])
+
+
+def seated(
+    extended: str = "left",
+    extended_knee: float = 175.0,
+    both_straight: bool = False,
+    torso_incline: float = 30.0,
+    head_curl: float = 0.0,
+    thigh_angle: float = 90.0,
+    knee_lift: float = -0.05,
+    foot_position: float = 0.3,
+    neck: float = NECK,
+    shoulder_twist: float = 0.0,
+    yaw: float = 0.0,
+    visibility: float = 0.95,
+    bent_visibility: float = 0.7,
+    straight_ankle_on_hip: bool = False,
+) -> Skeleton:
+    """A seated person. Angles in degrees; knee_lift in metres (bent knee above hip level)."""
+    world = np.zeros((NUM_LANDMARKS, 3))
+    vis = np.full(NUM_LANDMARKS, visibility)
+    forward = np.array([1.0, 0.0, 0.0])
+    up = np.array([0.0, -1.0, 0.0])
+    # Facing image-right, the person's right side is nearer the camera (smaller z).
+    side_z = {"left": HALF_HIPS, "right": -HALF_HIPS}
+    bent = "right" if extended == "left" else "left"
+    J = {s: {p: Joint[f"{s.upper()}_{p}"] for p in
+             ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX", "SHOULDER", "EAR", "EYE")}
+         for s in ("left", "right")}
+
+    for s in ("left", "right"):
+        world[J[s]["HIP"]] = [0.0, 0.0, side_z[s]]
+
+    # Straight leg along the floor; the knee rises as the leg bends.
+    half = (180.0 - extended_knee) / 2
+    hip = world[J[extended]["HIP"]]
+    knee = hip + THIGH * _rot_z(forward, half)
+    ankle = knee + SHIN * _rot_z(forward, -half)
+    if straight_ankle_on_hip:
+        ankle = hip + np.array([0.05, 0.0, 0.0])
+    world[J[extended]["KNEE"]], world[J[extended]["ANKLE"]] = knee, ankle
+    world[J[extended]["HEEL"]] = ankle + [0.02, 0.03, 0.0]
+    world[J[extended]["FOOT_INDEX"]] = ankle + [0.08, -0.08, 0.0]
+
+    # Bent thigh opened out to the side by thigh_angle; the foot at the straight thigh.
+    b_hip = world[J[bent]["HIP"]]
+    outward = np.sign(side_z[bent])
+    a = np.radians(thigh_angle)
+    b_knee = b_hip + THIGH * np.array([np.cos(a), 0.0, outward * np.sin(a)])
+    b_knee[1] = -knee_lift
+    direction = b_knee - b_hip
+    b_knee = b_hip + THIGH * direction / np.linalg.norm(direction)
+    # The heel touches the straight thigh at foot_position (0 = groin, 1 = knee).
+    heel = hip + foot_position * (knee - hip) + np.array([0.0, 0.02, 0.0])
+    b_ankle = heel + (b_knee - heel) * 0.1
+    if both_straight:  # Dandasana: the other leg straight beside the first
+        b_knee = b_hip + THIGH * forward
+        b_ankle = b_knee + SHIN * forward
+        heel = b_ankle + np.array([0.02, 0.03, 0.0])
+    world[J[bent]["KNEE"]], world[J[bent]["ANKLE"]] = b_knee, b_ankle
+    world[J[bent]["HEEL"]] = heel
+    world[J[bent]["FOOT_INDEX"]] = b_ankle + [0.05, 0.05, 0.0]
+    for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+        vis[J[bent][p]] = bent_visibility
+
+    # Torso inclined forward from vertical; head curled further by head_curl.
+    torso_dir = _rot_z(up, -torso_incline)
+    shoulder_mid = torso_dir * TORSO
+    t = np.radians(shoulder_twist)
+    for s in ("left", "right"):
+        z = np.sign(side_z[s]) * HALF_SHOULDERS
+        world[J[s]["SHOULDER"]] = shoulder_mid + [z * np.sin(t), 0.0, z * np.cos(t)]
+    head_dir = _rot_z(torso_dir, -head_curl)
+    ear_mid = shoulder_mid + neck * head_dir
+    for s in ("left", "right"):
+        z = np.sign(side_z[s]) * 0.1
+        world[J[s]["EAR"]] = ear_mid + [0.0, 0.0, z]
+        world[J[s]["EYE"]] = ear_mid + 0.08 * _rot_z(head_dir, -90) + [0.0, 0.0, z / 2]
+    world[Joint.NOSE] = ear_mid + 0.1 * _rot_z(head_dir, -90)
+    for s, (elbow, wrist) in {"left": (13, 15), "right": (14, 16)}.items():
+        world[elbow] = world[J[s]["SHOULDER"]] + [0.2, 0.15, 0.0]
+        world[wrist] = world[elbow] + [0.25, 0.05, 0.0]
+
+    # Turn the whole body about the vertical axis, then an orthographic camera.
+    y = np.radians(yaw)
+    rot = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    world = world @ rot.T
+    image = np.stack([320 + 400 * world[:, 0], 400 + 400 * world[:, 1]], axis=1)
+    return Skeleton(image=image, world=world, visibility=vis, width=800, height=600)
+
+
+def standing() -> Skeleton:
+    """A person standing, seen from the front."""
+    world = np.zeros((NUM_LANDMARKS, 3))
+    for s, x in (("LEFT", 0.1), ("RIGHT", -0.1)):
+        world[Joint[f"{s}_HIP"]] = [x, 0.0, 0.0]
+        world[Joint[f"{s}_KNEE"]] = [x, 0.45, 0.0]
+        world[Joint[f"{s}_ANKLE"]] = [x, 0.87, 0.0]
+        world[Joint[f"{s}_HEEL"]] = [x, 0.9, 0.03]
+        world[Joint[f"{s}_FOOT_INDEX"]] = [x, 0.9, -0.1]
+        world[Joint[f"{s}_SHOULDER"]] = [x * 1.8, -0.5, 0.0]
+        world[Joint[f"{s}_EAR"]] = [x * 0.7, -0.65, 0.0]
+    world[Joint.NOSE] = [0.0, -0.62, -0.1]
+    image = np.stack([400 + 400 * world[:, 0], 300 + 400 * world[:, 1]], axis=1)
+    return Skeleton(image=image, world=world, visibility=np.full(NUM_LANDMARKS, 0.95),
+                    width=800, height=900)
