@@ -91,6 +91,12 @@ class SessionTracker:
         self._timers = {rule.id: _CueTimer() for rule in self.pose.rules}
         self._hold = {"left": 0.0, "right": 0.0}
         self._last_pose: tuple[float, str | None] | None = None  # time and side, last in pose
+        # Rules by weight, heaviest first: the order cues are shown in.
+        self._cue_order = [rule.id for rule in sorted(self.pose.rules, key=lambda r: -r.weight)]
+        self._cue_text = {rule.id: rule.cue for rule in self.pose.rules}
+        # Uncertain frames since the last in-pose frame that carried its cues over (the
+        # bridge). They are provisional: if the pose does not resume, they claim nothing.
+        self._bridged: list[FrameRecord] = []
 
     # ------------------------------------------------------------------ per frame
     def _smoothed(self, skeleton: Skeleton | None, time_s: float) -> Skeleton | None:
@@ -125,8 +131,10 @@ class SessionTracker:
                         timer.clear_since = None
             else:  # uncertain, or no verdict at all: claim nothing
                 timer.since, timer.clear_since, timer.active = None, None, False
-        order = [rule.id for rule in sorted(self.pose.rules, key=lambda rule: -rule.weight)]
-        return [rule_id for rule_id in order if self._timers[rule_id].active]
+        return self._active_cues()
+
+    def _active_cues(self) -> list[str]:
+        return [rule_id for rule_id in self._cue_order if self._timers[rule_id].active]
 
     def update(self, time_s: float, skeleton: Skeleton | None) -> LiveState:
         smoothed = self._smoothed(skeleton, time_s)
@@ -139,19 +147,26 @@ class SessionTracker:
             state = IN_POSE if verdict.in_pose else NOT_IN_POSE
         last_pose_time, last_side = self._last_pose or (None, None)
         bridged = last_pose_time is not None and time_s - last_pose_time <= self.bridge_s
+        carried = False
         if state == IN_POSE:
             active = self._update_cues(verdict, time_s)
             side = verdict.extended_leg
             if side and bridged and side == last_side:
                 self._hold[side] += time_s - last_pose_time  # type: ignore[operator]
             self._last_pose = (time_s, side or last_side)
+            self._bridged.clear()  # the doubt was inside the pose: its cues stand
         elif state == UNCERTAIN and bridged:
-            active = [rule_id for rule_id, t in self._timers.items() if t.active]
+            active = self._active_cues()
+            carried = bool(active)
         else:
             active = []
             for timer in self._timers.values():
                 timer.since, timer.clear_since, timer.active = None, None, False
-        cues = tuple(self.pose.rule(rule_id).cue for rule_id in active)
+            # The pose did not resume: the doubt after it was not part of it.
+            for earlier in self._bridged:
+                earlier.cues = ()
+            self._bridged.clear()
+        cues = tuple(self._cue_text[rule_id] for rule_id in active)
         record = FrameRecord(
             time_s=time_s, state=state, extended_leg=verdict.extended_leg,
             score=verdict.score, faults=tuple(verdict.fault_ids), cues=tuple(active),
@@ -159,6 +174,8 @@ class SessionTracker:
                      for k, v in verdict.metrics.items()},
             message=verdict.message)
         self.records.append(record)
+        if carried:
+            self._bridged.append(record)
         if state == IN_POSE or cues:
             cue = cues[0] if cues else "Good. Breathe and stay."
         else:
@@ -168,6 +185,13 @@ class SessionTracker:
                          active_cues=list(cues),
                          side=(self._last_pose or (None, None))[1] if in_pose_now else None,
                          hold_s=dict(self._hold))
+
+    def finish(self) -> None:
+        """The stream has ended: a doubt at the very end did not lead back into the pose, so
+        its frames keep no cues. Call once after the last frame (summary() does not need it)."""
+        for earlier in self._bridged:
+            earlier.cues = ()
+        self._bridged.clear()
 
     # ------------------------------------------------------------------ afterwards
     def segments(self, min_segment_s: float = 0.75) -> list[dict[str, Any]]:

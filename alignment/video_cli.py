@@ -71,6 +71,7 @@ def analyse_video(path: str | Path, pose: PoseRules, model: Path, level: str = D
         finally:
             if writer is not None:
                 writer.close()
+        tracker.finish()
         damage, frames = reader.damage, reader.frames_read
     if frames == 0:
         raise VideoError(f"{path}: contains no frames" + (f" ({damage})" if damage else ""))

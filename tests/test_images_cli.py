@@ -1,0 +1,90 @@
+"""`alignment image` end to end on the real shared photos (needs ../shared)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from alignment.cli import main
+from alignment.evaluation import evaluate, read_labels
+
+pytestmark = pytest.mark.shared
+
+
+@pytest.fixture(scope="module")
+def batch(shared_dir, model_file, tmp_path_factory):
+    """Every shared photo plus two broken files, through the CLI once."""
+    work = tmp_path_factory.mktemp("batch")
+    (work / "notes.jpg").write_text("this is not a picture")
+    truncated = work / "truncated.jpg"
+    truncated.write_bytes((shared_dir / "samples/images/janu/y82ukr_2.jpg").read_bytes()[:200])
+    out_json, out_csv, annotated = work / "out.json", work / "out.csv", work / "annotated"
+    code = main(["image", str(shared_dir / "samples/images"), str(work / "notes.jpg"),
+                 str(truncated), str(work / "missing.png"), "--model", str(model_file),
+                 "--json", str(out_json), "--csv", str(out_csv), "--annotate", str(annotated),
+                 "--quiet"])
+    return code, json.loads(out_json.read_text()), out_csv, annotated
+
+
+def test_bad_files_get_error_rows_and_the_batch_goes_on(batch):
+    code, records, _, _ = batch
+    assert code == 1  # something failed
+    errors = {r["path"].rsplit("/", 1)[-1]: r["error"] for r in records if r["error"]}
+    assert set(errors) == {"notes.jpg", "truncated.jpg", "missing.png"}
+    assert "not a readable image" in errors["notes.jpg"]
+    assert "file not found" in errors["missing.png"]
+    assert len([r for r in records if not r["error"]]) == 40
+
+
+def test_json_schema(batch):
+    _, records, _, _ = batch
+    for r in records:
+        for key in ("path", "person_found", "in_pose", "extended_leg", "metrics", "faults",
+                    "score", "landmarks", "error"):
+            assert key in r
+        if r["landmarks"] is not None:
+            assert len(r["landmarks"]) == 33 and all(len(p) == 3 for p in r["landmarks"])
+        assert r["in_pose"] in (True, False, None)
+        assert r["extended_leg"] in ("left", "right", None)
+        assert r["score"] is None or 0 <= r["score"] <= 100
+
+
+def test_csv_and_annotations(batch):
+    _, records, out_csv, annotated = batch
+    lines = out_csv.read_text().splitlines()
+    assert lines[0].startswith("path,status,person_found,in_pose")
+    assert len(lines) == len(records) + 1
+    assert len(list(annotated.glob("*.jpg"))) == 40
+
+
+def test_floors_on_the_real_photos(batch, shared_dir):
+    """The evaluation the README reports, through MediaPipe itself."""
+    _, records, _, _ = batch
+    figures = evaluate(records, read_labels(shared_dir / "samples/labels.csv"))
+    assert figures["confidently_wrong"] == []
+    assert figures["recognition"]["precision"] == 1.0
+    assert figures["recognition"]["true_positives"] >= 6
+    assert figures["recognition"]["true_negatives"] >= 12
+    assert figures["rounded_back_vs_spine_label"]["agree"] >= 4
+    assert figures["extended_foot_direction"]["agreement"] == 1.0
+    assert figures["person_found_rate_janu"] >= 0.94
+
+
+def test_no_model_is_a_clear_error(tmp_path, monkeypatch, capsys, shared_dir):
+    monkeypatch.delenv("ALIGNMENT_MODEL", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr("alignment.model.OFFICIAL_URL", "http://127.0.0.1:9/{variant}.task")
+    photo = tmp_path / "p.jpg"
+    shutil.copy(shared_dir / "samples/images/janu/y82ukr_2.jpg", photo)
+    assert main(["image", str(photo)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no pose model found") and "ALIGNMENT_MODEL" in err
+
+
+def test_bad_rule_file_is_a_clear_error(tmp_path, capsys, model_file):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[pose]\nid = "x"\n')
+    assert main(["image", str(tmp_path), "--pose", str(bad), "--model", str(model_file)]) == 2
+    assert str(bad) in capsys.readouterr().err
