@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from alignment.measurements import DESCRIPTIONS, BodyReading
@@ -248,14 +247,14 @@ def load_rules(path: str | os.PathLike) -> PoseRules:
 
 
 def rules_dir() -> Path:
-    """$ALIGNMENT_RULES, else the project's rules/ folder, else the copy installed with the
-    package."""
+    """$ALIGNMENT_RULES, else the copy installed with the package (a regular install), else
+    the project's own rules/ folder (a source checkout or an editable install)."""
     if os.environ.get(RULES_ENV_VAR):
         return Path(os.environ[RULES_ENV_VAR])
-    source_tree = Path(__file__).resolve().parents[1] / "rules"
-    if source_tree.is_dir():
-        return source_tree
-    return Path(str(resources.files("alignment.bundled_rules")))
+    installed = Path(__file__).resolve().parent / "bundled_rules"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[1] / "rules"
 
 
 def available_poses() -> list[str]:
