@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from alignment.images import ImageError, read_rgb
 from alignment.video_io import VideoWriter
 
 __all__ = [
@@ -62,14 +63,10 @@ def letterbox(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def _read_rgb(path: str | os.PathLike[str]) -> np.ndarray:
-    p = Path(path)
-    if not p.is_file():
-        raise ClipError(f"{p}: image not found")
-    data = np.fromfile(p, dtype=np.uint8)  # imdecode also copes with non-ASCII paths
-    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if bgr is None:
-        raise ClipError(f"{p}: cannot be read as an image")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    try:
+        return read_rgb(path)
+    except ImageError as exc:
+        raise ClipError(str(exc)) from None
 
 
 def _shot_frames(shots: Sequence[Shot], fps: float) -> list[tuple[int, int]]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +37,9 @@ class PoseDetector:
             min_pose_detection_confidence=min_detection_confidence,
             output_segmentation_masks=False,
         )
-        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        with _native_stderr_quiet():
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        self._warmed_up = False
         self._last_ts_ms = -1
         self.people_in_last_frame = 0
 
@@ -56,15 +62,19 @@ class PoseDetector:
             raise RuntimeError("PoseDetector is closed")
         frame = np.ascontiguousarray(rgb, dtype=np.uint8)
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame)
-        if self.mode == "video":
-            if time_s is None:
-                raise ValueError("video mode needs the frame's time")
-            # The graph needs strictly increasing integer timestamps.
-            ts_ms = max(int(round(time_s * 1000)), self._last_ts_ms + 1)
-            self._last_ts_ms = ts_ms
-            result = self._landmarker.detect_for_video(image, ts_ms)
-        else:
-            result = self._landmarker.detect(image)
+        # The graph logs a few notices from C++ on its first frame; keep them off the console.
+        quiet = _native_stderr_quiet() if not self._warmed_up else contextlib.nullcontext()
+        with quiet:
+            if self.mode == "video":
+                if time_s is None:
+                    raise ValueError("video mode needs the frame's time")
+                # The graph needs strictly increasing integer timestamps.
+                ts_ms = max(int(round(time_s * 1000)), self._last_ts_ms + 1)
+                self._last_ts_ms = ts_ms
+                result = self._landmarker.detect_for_video(image, ts_ms)
+            else:
+                result = self._landmarker.detect(image)
+        self._warmed_up = True
         self.people_in_last_frame = len(result.pose_landmarks)
         if not result.pose_landmarks:
             return None
@@ -74,6 +84,34 @@ class PoseDetector:
             for i in range(len(result.pose_landmarks))
         ]
         return max(people, key=_bbox_area)
+
+
+@contextlib.contextmanager
+def _native_stderr_quiet() -> Iterator[None]:
+    """Send what C++ code writes to stderr into a temporary file; replay it if anything fails
+    (so real errors are never hidden). Set ALIGNMENT_NATIVE_LOGS=1 to see everything."""
+    if os.environ.get("ALIGNMENT_NATIVE_LOGS") == "1":
+        yield
+        return
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (e.g. under a test runner)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), fd)
+        failed = True
+        try:
+            yield
+            failed = False
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+            if failed:
+                sink.seek(0)
+                sys.stderr.write(sink.read().decode(errors="replace"))
 
 
 def _to_skeleton(image_lms, world_lms, width: int, height: int) -> Skeleton:

@@ -122,11 +122,11 @@ def test_build_clip_writes_readable_video(tmp_path: Path, photo: Path, ext: str)
 
 def test_bad_images_raise_before_writing(tmp_path: Path, photo: Path) -> None:
     out = tmp_path / "out.mp4"
-    with pytest.raises(ClipError, match="image not found"):
+    with pytest.raises(ClipError, match="file not found"):
         build_clip([Shot(photo, 1), Shot(tmp_path / "missing.jpg", 1)], out, size=SIZE)
     broken = tmp_path / "broken.jpg"
     broken.write_text("not an image")
-    with pytest.raises(ClipError, match="cannot be read as an image") as err:
+    with pytest.raises(ClipError, match="not a readable image") as err:
         build_clip([Shot(broken, 1)], out, size=SIZE)
     assert str(broken) in str(err.value)
     assert not out.exists()
