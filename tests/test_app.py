@@ -1,0 +1,310 @@
+"""The Streamlit app without a browser: the Video and Photos pages through AppTest (their
+real file uploaders), the live pipeline fed frames directly, and the launcher's command line.
+
+streamlit-webrtc is never imported here: the page scripts import only their own module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from alignment.app import common
+from alignment.app.launch import LEVEL_ENV_VAR, POSE_ENV_VAR, app_environment, streamlit_command
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+MODELS = SHARED / "models"
+JANU = SHARED / "samples" / "images" / "janu" / "y82ukr_30.jpg"
+DANDASANA = SHARED / "samples" / "images" / "other" / "y82ukr_dandasana_1.jpg"
+SPINE_CUE = "Lengthen your spine and lead with your chest."
+TIMEOUT = 180  # seconds for one AppTest run (the video page analyses a clip)
+
+
+def photos_script() -> None:
+    from alignment.app.photos_page import render
+
+    render()
+
+
+def video_script() -> None:
+    from alignment.app.video_page import render
+
+    render()
+
+
+@pytest.fixture
+def shared(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared photos and models; ALIGNMENT_MODEL points at the models folder."""
+    if not (JANU.is_file() and DANDASANA.is_file() and (MODELS / "pose_landmarker_full.task")
+            .is_file()):
+        pytest.skip(f"needs the shared photos and models in {SHARED} (not present)")
+    monkeypatch.setenv("ALIGNMENT_MODEL", str(MODELS))
+    monkeypatch.delenv(POSE_ENV_VAR, raising=False)
+    monkeypatch.delenv(LEVEL_ENV_VAR, raising=False)
+    monkeypatch.delenv(common.ICE_ENV_VAR, raising=False)
+    return SHARED
+
+
+@pytest.fixture(scope="module")
+def session_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2 s of Dandasana then 4 s of Janu Sirsasana (left leg extended), 640x480 H.264."""
+    if not (JANU.is_file() and DANDASANA.is_file()):
+        pytest.skip(f"needs the shared photos in {SHARED} (not present)")
+    from alignment.clips import Shot, build_clip
+
+    out = tmp_path_factory.mktemp("clip") / "session.mp4"
+    build_clip([Shot(DANDASANA, 2), Shot(JANU, 4)], out)
+    return out
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [str(e.value) for e in getattr(at, kind)]
+
+
+def download_labels(at: AppTest) -> list[str]:
+    return [b.proto.label for b in at.get("download_button")]
+
+
+def uploader(at: AppTest):
+    assert len(at.file_uploader) == 1
+    return at.file_uploader[0]
+
+
+# ---------------------------------------------------------------------------- Photos page
+
+@pytest.mark.shared
+def test_photos_page_shows_verdict_and_cue(shared: Path) -> None:
+    webrtc_loaded = "streamlit_webrtc" in sys.modules
+    at = AppTest.from_function(photos_script, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "Upload one or more photos to check them." in texts(at, "info")
+    uploader(at).set_value(("y82ukr_30.jpg", JANU.read_bytes(), "image/jpeg"))
+    at.run()
+    assert not at.exception and not at.error
+    markdown = "\n".join(texts(at, "markdown"))
+    assert "`faults`" in markdown  # the status
+    assert SPINE_CUE in markdown  # the cue, in words
+    assert "left leg extended" in markdown and "score" in markdown
+    table = at.dataframe[0].value
+    assert list(table["photo"]) == ["y82ukr_30.jpg"]
+    assert list(table["status"]) == ["faults"]
+    assert len(at.image) == 1  # the photo with its overlay
+    assert download_labels(at) == ["Download the table (CSV)", "Download the results (JSON)"]
+    # The page ran without importing the Live page's streamlit_webrtc.
+    assert ("streamlit_webrtc" in sys.modules) == webrtc_loaded
+
+
+@pytest.mark.shared
+def test_photos_page_reports_a_bad_file_and_goes_on(shared: Path) -> None:
+    at = AppTest.from_function(photos_script, default_timeout=TIMEOUT).run()
+    uploader(at).set_value([("notes.txt", b"not a picture at all", "text/plain"),
+                            ("y82ukr_30.jpg", JANU.read_bytes(), "image/jpeg")])
+    at.run()
+    assert not at.exception
+    errors = texts(at, "error")
+    assert len(errors) == 1 and errors[0].startswith("notes.txt:")
+    assert "not a readable image" in errors[0]
+    assert SPINE_CUE in "\n".join(texts(at, "markdown"))  # the good photo is still analysed
+    table = at.dataframe[0].value
+    assert list(table["status"]) == ["error", "faults"]
+    assert "1 of 2 files analysed." in texts(at, "caption")
+
+
+@pytest.mark.shared
+def test_photos_page_downloads_and_cache(shared: Path) -> None:
+    from alignment.app import photos_page
+
+    at = AppTest.from_function(photos_script, default_timeout=TIMEOUT).run()
+    uploader(at).set_value([("y82ukr_30.jpg", JANU.read_bytes(), "image/jpeg"),
+                            ("broken.png", b"\x89PNG\r\n\x1a\nbroken", "image/png")])
+    at.run()
+    results = list(at.session_state[photos_page.RESULTS_KEY].values())
+    records = [r.record for r in results]
+    csv_text = photos_page.table_csv(records).decode("utf-8")
+    assert csv_text.splitlines()[0].startswith("path,status,")
+    assert "y82ukr_30.jpg,faults," in csv_text and "broken.png,error," in csv_text
+    assert json.loads(json.dumps(records))[0]["cues"][0] == SPINE_CUE
+    # A rerun (a click on a download button, say) does not analyse again.
+    cached = {k: id(v) for k, v in at.session_state[photos_page.RESULTS_KEY].items()}
+    at.run()
+    assert {k: id(v) for k, v in at.session_state[photos_page.RESULTS_KEY].items()} == cached
+
+
+# ---------------------------------------------------------------------------- Video page
+
+@pytest.mark.shared
+def test_video_page_summary_hold_time_and_downloads(shared: Path, session_clip: Path) -> None:
+    from alignment.app import video_page
+
+    at = AppTest.from_function(video_script, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "Upload a video to analyse it." in texts(at, "info")
+    uploader(at).set_value(("session.mp4", session_clip.read_bytes(), "video/mp4"))
+    started = time.monotonic()
+    at.run()
+    took = time.monotonic() - started
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    held = float(metrics["Left leg extended: held"].split()[0])
+    assert 2.0 <= held <= 4.5, metrics  # the clip holds the pose (left leg) for 4 s
+    assert metrics["Frames analysed"] == "180"
+    assert any("Only the left side was seen" in t for t in texts(at, "info"))  # asymmetry
+    summary_text = "\n".join(texts(at, "code"))
+    assert "Left leg extended: held" in summary_text and "rounded_back" in summary_text
+    assert download_labels(at) == ["Download the summary (JSON)",
+                                   "Download the per-frame timeline (CSV)",
+                                   "Download the annotated video (MP4)"]
+    assert len(at.get("video")) == 1 and len(at.image) == 1  # video and plot
+
+    result = at.session_state[video_page.RESULT_KEY]
+    summary = json.loads(result.json)
+    assert summary["sides"]["left"]["hold_seconds"] == pytest.approx(held, abs=0.05)
+    assert summary["video"]["path"] == "session.mp4"  # not the temporary file
+    assert result.csv.decode().splitlines()[0].startswith("time_s,state,extended_leg,")
+    assert len(result.csv.decode().splitlines()) == 181
+    assert result.video[4:8] == b"ftyp" and result.plot[:4] == b"\x89PNG"
+
+    # Reruns use the stored result.
+    started = time.monotonic()
+    at.run()
+    assert time.monotonic() - started < max(1.0, took / 4)
+    assert at.session_state[video_page.RESULT_KEY] is result
+
+
+@pytest.mark.shared
+def test_video_page_rejects_a_non_video(shared: Path) -> None:
+    at = AppTest.from_function(video_script, default_timeout=TIMEOUT).run()
+    uploader(at).set_value(("notes.txt", b"this is text, not a video", "text/plain"))
+    at.run()
+    assert not at.exception
+    errors = texts(at, "error")
+    assert len(errors) == 1
+    assert errors[0].startswith("notes.txt: this is not a video I can read")
+    assert "mp4" in errors[0]
+    assert not download_labels(at) and not at.metric
+    # A photo renamed .mp4 is not a video either.
+    uploader(at).set_value(("photo.mp4", JANU.read_bytes(), "video/mp4"))
+    at.run()
+    assert texts(at, "error")[0].startswith("photo.mp4: this is not a video I can read")
+
+
+@pytest.mark.shared
+def test_video_page_warns_when_nobody_is_in_view(shared: Path, tmp_path: Path) -> None:
+    import cv2
+
+    from alignment.clips import Shot, build_clip
+
+    wall = tmp_path / "wall.png"
+    cv2.imwrite(str(wall), np.full((480, 640, 3), 180, np.uint8))
+    clip = tmp_path / "empty_room.mp4"
+    build_clip([Shot(wall, 1.0)], clip, fps=15)
+    at = AppTest.from_function(video_script, default_timeout=TIMEOUT).run()
+    uploader(at).set_value(("empty_room.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    assert not at.exception and not at.error
+    assert any("nobody was found" in w for w in texts(at, "warning"))
+
+
+# ---------------------------------------------------------------------------- Live pipeline
+
+@pytest.mark.shared
+def test_live_session_cue_and_hold_from_frames(shared: Path) -> None:
+    """What the frame callback does, without WebRTC: av frames in, annotated frames out,
+    the snapshot (cue, hold timer, frame count) and the summary."""
+    import av
+
+    from alignment.app.live_session import LiveSession
+    from alignment.clips import Shot, iter_clip_frames
+    from alignment.model import resolve_model
+    from alignment.rules import load_pose
+
+    session = LiveSession(resolve_model(MODELS), load_pose(), "standard")
+    assert session.summary() is None and session.snapshot().frames == 0
+    try:
+        for time_s, rgb in iter_clip_frames([Shot(JANU, 2.5)], fps=15):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.time_base = Fraction(1, 90000)  # RTP video clock, arbitrary origin
+            frame.pts = 12_345_678 + round(time_s * 90000)
+            out = session.process(frame)
+            assert isinstance(out, av.VideoFrame) and (out.width, out.height) == (640, 480)
+        snap = session.snapshot()
+        assert snap.error is None and snap.running
+        assert snap.frames == 38
+        assert snap.status == "faults" and snap.cue == SPINE_CUE
+        assert snap.side == "left" and snap.hold_s["left"] > 1.5 and snap.hold_s["right"] == 0
+        assert session.detector_open
+    finally:
+        session.stop()  # what on_video_ended does
+    assert not session.detector_open and not session.snapshot().running
+    summary = session.summary()
+    assert summary is not None and summary["frames_analysed"] == 38
+    assert summary["sides"]["left"]["hold_seconds"] > 1.5
+    assert summary["faults"][0]["rule"] == "rounded_back"
+    # The next frame starts a new stream (a new detector, a new tracker).
+    session.analyse(np.zeros((480, 640, 3), np.uint8), None)
+    assert session.snapshot().frames == 1 and session.snapshot().status == "no_person"
+    session.close()
+    assert not session.detector_open
+
+
+def test_live_session_timestamps_strictly_increase() -> None:
+    from alignment.app.live_session import LiveSession
+
+    session = LiveSession.__new__(LiveSession)
+    session._origin, session._last_t, session._clock_t = None, -1.0, None
+    times = [session._frame_time(t) for t in (100.0, 100.1, 100.1, None, 100.05, 100.3)]
+    assert times[0] == 0.0 and times[1] == pytest.approx(0.1)
+    assert all(b > a for a, b in zip(times, times[1:], strict=False))
+    assert times[-1] == pytest.approx(0.3)
+
+
+# ---------------------------------------------------------------------------- settings, launch
+
+def test_ice_servers_from_json() -> None:
+    assert common.parse_ice_servers(None) == [] and common.parse_ice_servers("  ") == []
+    turn = {"urls": ["turn:turn.example.org:3478"], "username": "u", "credential": "p"}
+    assert common.parse_ice_servers(json.dumps([turn])) == [turn]
+    assert common.parse_ice_servers(json.dumps({"iceServers": [turn]})) == [turn]
+    assert common.parse_ice_servers(json.dumps(turn)) == [turn]
+    with pytest.raises(ValueError):
+        common.parse_ice_servers("[1, 2]")
+    with pytest.raises(ValueError):
+        common.parse_ice_servers("{not json")
+
+
+def test_missing_model_is_explained(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ALIGNMENT_MODEL", str(tmp_path / "nowhere"))
+    at = AppTest.from_function(photos_script, default_timeout=30).run()
+    assert not at.exception
+    assert texts(at, "error")[0].startswith("The app cannot analyse anything:")
+    assert not at.file_uploader
+
+
+def test_launch_command_and_environment(tmp_path: Path) -> None:
+    cmd = streamlit_command(8765, "127.0.0.1")
+    assert cmd[:4] == [sys.executable, "-m", "streamlit", "run"]
+    assert Path(cmd[4]).name == "main.py" and Path(cmd[4]).is_file()
+    options = dict(zip(cmd[5::2], cmd[6::2], strict=True))
+    assert options["--server.headless"] == "true"
+    assert options["--server.port"] == "8765"
+    assert options["--server.address"] == "127.0.0.1"
+    assert options["--browser.gatherUsageStats"] == "false"
+    assert options["--server.fileWatcherType"] == "none"
+    env = app_environment(tmp_path / "m.task", "janu_sirsasana", "gentle")
+    assert env["ALIGNMENT_MODEL"] == str(tmp_path / "m.task")
+    assert env[POSE_ENV_VAR] == "janu_sirsasana" and env[LEVEL_ENV_VAR] == "gentle"
+
+
+def test_only_the_live_page_imports_webrtc() -> None:
+    pattern = re.compile(r"^\s*(from|import)\s+streamlit_webrtc\b", re.MULTILINE)
+    importers = sorted(p.name for p in Path(common.__file__).parent.glob("*.py")
+                       if pattern.search(p.read_text(encoding="utf-8")))
+    assert importers == ["live.py"]
