@@ -18,7 +18,8 @@ from alignment.rules import DEFAULT_LEVEL, PoseRules, RuleResult, evaluate, reco
 from alignment.skeleton import Skeleton
 from alignment.trust import TrustReport, assess
 
-DOUBTFUL_CONFIDENCE = 0.25
+# Confidence given to measurements a trust check doubts: below every rule file's min_confidence.
+DOUBTFUL_CONFIDENCE = 0.2
 SEVERITY_ORDER = {"major": 0, "moderate": 1, "minor": 2}
 
 NO_PERSON = "I can't see anyone. Make sure your whole body is in the picture."

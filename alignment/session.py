@@ -2,7 +2,7 @@
 
 Used by the video analysis and by the live app. Feed it one frame at a time
 (`tracker.update(time_s, skeleton)`); it keeps only small per-frame records, so memory grows
-by a few hundred bytes a frame whatever the video's resolution.
+by about 1 KB a frame (some 20 MB for 10 minutes at 30 fps) whatever the video's resolution.
 
 Time makes the feedback better than any single frame:
 - landmarks are smoothed with a One Euro filter (little lag on real movement, less jitter);
@@ -10,14 +10,17 @@ Time makes the feedback better than any single frame:
   mistake has been gone for `cue_off_s` (hysteresis), so the advice does not flicker;
 - a frame with nobody in view, or with a skeleton we do not trust, claims nothing new; a
   moment of doubt shorter than `bridge_s` inside a pose does not end the pose (the hold timer
-  and the cue carry over it), a longer one does.
+  and the cue carry over it), a longer one does. Live, the cue stays up during the doubt;
+  if the pose does not resume, the records of those frames are cleared (they claim nothing).
 """
 
 from __future__ import annotations
 
+import heapq
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -203,6 +206,8 @@ class SessionTracker:
 
 def _frame_durations(records: list[FrameRecord]) -> list[float]:
     """Each frame lasts until the next one (the last one as long as the one before it)."""
+    if not records:
+        return []
     times = [r.time_s for r in records]
     gaps = [min(max(b - a, 0.0), 0.5) for a, b in zip(times, times[1:], strict=False)]
     return [*gaps, gaps[-1] if gaps else 0.0]
@@ -221,25 +226,58 @@ def _runs(labels: list[str]) -> list[tuple[int, int, str]]:
 
 def _absorb_short(labels: list[str], times: list[float], durations: list[float],
                   min_s: float) -> list[str]:
-    """Relabel runs shorter than min_s with the label of the longer neighbour (flicker)."""
-    labels = list(labels)
-    changed = True
-    while changed:
-        changed = False
-        runs = _runs(labels)
-        if len(runs) < 2:
+    """Relabel runs shorter than min_s with the label of the longer neighbour (flicker),
+    the shortest run first (on a tie the earlier one; between equally long neighbours the
+    earlier one).
+
+    Runs are kept in a linked list with a heap of their lengths, so a long, flickering
+    timeline costs O(runs x log runs), not O(runs x frames)."""
+    runs = _runs(labels)
+    if len(runs) < 2:
+        return list(labels)
+    prefix = list(accumulate(durations, initial=0.0))
+    first = [a for a, _, _ in runs]
+    last = [b for _, b, _ in runs]
+    label = [run_label for _, _, run_label in runs]
+    prev = list(range(-1, len(runs) - 1))
+    nxt = [*range(1, len(runs)), -1]
+    version = [0] * len(runs)
+
+    def length(k: int) -> float:
+        # Rounded so that runs of as many equal frames tie exactly wherever they lie.
+        return round(prefix[last[k]] - prefix[first[k]], 9)
+
+    heap = [(length(k), first[k], 0, k) for k in range(len(runs))]
+    heapq.heapify(heap)
+    alive = len(runs)
+    while heap and alive >= 2:
+        run_length, _, seen, k = heapq.heappop(heap)
+        if seen != version[k]:
+            continue  # merged or grown since it was pushed
+        if run_length >= min_s:
             break
-        lengths = [sum(durations[a:b]) for a, b, _ in runs]
-        shortest = min(range(len(runs)), key=lambda k: lengths[k])
-        if lengths[shortest] >= min_s:
-            break
-        a, b, _ = runs[shortest]
-        neighbours = [k for k in (shortest - 1, shortest + 1) if 0 <= k < len(runs)]
-        best = max(neighbours, key=lambda k: lengths[k])
-        for i in range(a, b):
-            labels[i] = runs[best][2]
-        changed = True
-    return labels
+        before, after = prev[k], nxt[k]
+        if before == -1 or after != -1 and length(after) > length(before):
+            best, other = after, before
+        else:
+            best, other = before, after
+        group = sorted([k, best] + ([other] if other != -1 and label[other] == label[best]
+                                    else []), key=lambda j: first[j])  # neighbours in a row
+        keep, rightmost = group[0], group[-1]
+        last[keep], label[keep] = last[rightmost], label[best]
+        nxt[keep] = nxt[rightmost]
+        if nxt[keep] != -1:
+            prev[nxt[keep]] = keep
+        for j in group:
+            version[j] += 1
+        alive -= len(group) - 1
+        heapq.heappush(heap, (length(keep), first[keep], version[keep], keep))
+    out = list(labels)
+    k = 0  # the first run always keeps its id: a merged run keeps its leftmost member's
+    while k != -1:
+        out[first[k]:last[k]] = [label[k]] * (last[k] - first[k])
+        k = nxt[k]
+    return out
 
 
 def _fill_unknown(sides: list[str | None]) -> list[str]:
@@ -383,7 +421,15 @@ def summarise(records: list[FrameRecord], pose: PoseRules, segments: list[dict])
     }
 
 
-def asymmetry(sides: dict[str, dict[str, Any]], min_difference_deg: float = 5.0) -> dict:
+# The model does not see a body and its mirror image alike: the same photo and its mirror
+# image differ by up to 8 degrees of hip flexion (janu/y82ukr_24.jpg, full model), and a session
+# clip of janu/y82ukr_30.jpg held on both sides (mirrored) by 5 degrees. A smaller difference
+# is not evidence that one side is tighter.
+MIN_ASYMMETRY_DEG = 10.0
+
+
+def asymmetry(sides: dict[str, dict[str, Any]],
+              min_difference_deg: float = MIN_ASYMMETRY_DEG) -> dict:
     """Which side is tighter (folds less: larger typical hip flexion) and by how much.
     POSE.md (source 004): stay longer on the tighter side."""
     folds = {s: sides[s].get("typical_fold_hip_flexion") for s in ("left", "right")}

@@ -40,6 +40,11 @@ def overlay_lines(live: LiveState) -> list[str]:
     return lines
 
 
+def _analysed_count(frame_count: int | None, every: int) -> int | None:
+    """Frames that reading every `every`th frame yields (0, every, 2*every, ...)."""
+    return -(-frame_count // every) if frame_count else None
+
+
 def analyse_video(path: str | Path, pose: PoseRules, model: Path, level: str = DEFAULT_LEVEL,
                   every: int = 1, out: str | Path | None = None,
                   on_progress: ProgressCallback | None = None) -> VideoResult:
@@ -48,12 +53,14 @@ def analyse_video(path: str | Path, pose: PoseRules, model: Path, level: str = D
     Raises VideoError when the file cannot be read at all."""
     if every < 1:
         raise ValueError("--every must be 1 or more")
+    if out is not None and Path(out).resolve() == Path(path).resolve():
+        raise VideoError(f"{out}: the annotated video would overwrite the video being read")
     tracker = SessionTracker(pose, level)
     writer: VideoWriter | None = None
     started = time.monotonic()
     with FrameReader(path, every=every) as reader:
         info = reader.info
-        total = info.frame_count // every if info.frame_count else None
+        total = _analysed_count(info.frame_count, every)
         try:
             with PoseDetector(model, mode="video") as detector:
                 for done, frame in enumerate(reader, start=1):
@@ -84,22 +91,25 @@ def analyse_video(path: str | Path, pose: PoseRules, model: Path, level: str = D
     warnings = []
     if damage:
         warnings.append(f"the video is damaged: {damage}; kept the {frames} frames before it")
-    if not summary["time_by_state"].get("in_pose") and not any(
-            s in summary["time_by_state"] for s in ("not_in_pose", "uncertain", "in_pose")):
+    if not any(s in summary["time_by_state"] for s in ("not_in_pose", "uncertain", "in_pose")):
         warnings.append("nobody was found in this video")
     summary["warnings"] = warnings
     return VideoResult(summary, tracker.records, info, damage, warnings)
 
 
 def write_timeline_csv(records: list[FrameRecord], path: str | Path) -> None:
-    rows = [record_row(r) for r in records]
-    fields: list[str] = []
-    for row in rows:
-        fields.extend(k for k in row if k not in fields)
+    """One row per analysed frame; the columns are the same whatever the first frame held
+    (frames with nobody in view have no measurements), the message last. Rows are written as
+    they are made, so a long video does not hold a second copy of its timeline."""
+    fields: dict[str, None] = {}
+    for record in records:
+        fields.update(dict.fromkeys(record_row(record)))
+    names = [name for name in fields if name != "message"] + ["message"]
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer = csv.DictWriter(fh, fieldnames=names)
         writer.writeheader()
-        writer.writerows(rows)
+        for record in records:
+            writer.writerow(record_row(record))
 
 
 def summary_text(summary: dict[str, Any]) -> str:
@@ -137,11 +147,14 @@ def summary_text(summary: dict[str, Any]) -> str:
 
 
 def run_video(args: argparse.Namespace, pose: PoseRules, model: Path) -> int:
+    if args.every < 1:
+        print(f"error: --every must be 1 or more, got {args.every}", file=sys.stderr)
+        return 2
     try:
         from alignment.video_io import probe
 
         info = probe(args.input)
-        total = info.frame_count // args.every if info.frame_count else None
+        total = _analysed_count(info.frame_count, args.every)
         with Progress(total, "frames", enabled=not args.quiet) as bar:
             result = analyse_video(
                 args.input, pose, model, args.level, args.every, args.out,
@@ -150,12 +163,18 @@ def run_video(args: argparse.Namespace, pose: PoseRules, model: Path) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary_text(result.summary))
-    if args.json:
-        Path(args.json).write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
-    if args.csv:
-        write_timeline_csv(result.records, args.csv)
-    if args.plot:
-        from alignment.plot import plot_timeline
+    try:
+        if args.json:
+            Path(args.json).write_text(json.dumps(result.summary, indent=2) + "\n",
+                                       encoding="utf-8")
+        if args.csv:
+            write_timeline_csv(result.records, args.csv)
+        if args.plot:
+            from alignment.plot import plot_timeline
 
-        plot_timeline(result.records, pose, args.level, args.plot, result.summary["segments"])
+            plot_timeline(result.records, pose, args.level, args.plot, result.summary["segments"])
+    except OSError as exc:
+        print(f"error: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     return 1 if result.damage else 0

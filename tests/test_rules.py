@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from skeletons import seated, standing
 
-from alignment.analysis import analyse
+from alignment.analysis import DOUBTFUL_CONFIDENCE, analyse
 from alignment.measurements import measure
 from alignment.rules import (
     LEVELS,
@@ -33,6 +33,14 @@ def test_janu_rule_file_covers_every_mistake():
         assert rule.source.startswith("POSE.md"), rule.id
         assert rule.cue and rule.correction and rule.mistake
         assert set(rule.bounds) == set(LEVELS)
+
+
+@pytest.mark.parametrize("name", available_poses())
+def test_doubted_measurements_never_pass_a_rule(name):
+    """Measurements a trust check doubts get DOUBTFUL_CONFIDENCE: every bound must ask more."""
+    pose = load_pose(name)
+    for item in (*pose.requirements, *pose.rules):
+        assert item.min_confidence > DOUBTFUL_CONFIDENCE, item
 
 
 def test_levels_order_their_bounds():

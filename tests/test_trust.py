@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from skeletons import seated
 
-from alignment.analysis import analyse
+from alignment.analysis import DOUBTFUL_CONFIDENCE, analyse
 from alignment.measurements import measure
 from alignment.rules import load_pose
 from alignment.skeleton import Joint, Skeleton
@@ -56,7 +56,7 @@ def test_bent_leg_with_mismatched_bones_only_doubts_its_own_measurements():
     assert report.trusted and report.bent_leg_doubtful
     verdict = analyse(bad, POSE)
     for name in ("thigh_angle", "foot_position", "bent_knee_lift"):
-        assert verdict.reading.metrics[name].confidence <= 0.25
+        assert verdict.reading.metrics[name].confidence <= DOUBTFUL_CONFIDENCE
 
 
 def test_one_leg_hiding_the_other_means_no_verdict_on_the_pose():
