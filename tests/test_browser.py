@@ -4,7 +4,7 @@ timer and the frame counter; the cue is handed to the browser's speech synthesis
 the summary. No STUN/TURN server: everything runs on the loopback address.
 
 Screenshots go to artifacts/ (git-ignored); a crop of the cue/timer panel, which does not show
-the third-party photo, goes to docs/app/ for the README.
+the third-party photo, is saved too (docs/app/live_panel.png was copied from it).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ MODELS = SHARED / "models"
 JANU = SHARED / "samples" / "images" / "janu" / "y82ukr_30.jpg"
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts"
-DOCS = ROOT / "docs" / "app"
 CUE = "Lengthen your spine"
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
@@ -186,9 +185,10 @@ def test_live_page_in_chromium(app_url: str, camera_clip: Path) -> None:
 
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "browser_live.png"), full_page=True)
-            # For the README: the cue/timer panel only (not the video, a third-party photo).
-            DOCS.mkdir(parents=True, exist_ok=True)
-            page.locator(".st-key-live_panel").screenshot(path=str(DOCS / "live_panel.png"))
+            # The cue/timer panel alone (not the video, a third-party photo): the picture that
+            # docs/app/live_panel.png in the README was copied from. Tests never write docs/.
+            page.locator(".st-key-live_panel").screenshot(
+                path=str(ARTIFACTS / "live_panel.png"))
 
             # The summary on demand, while the stream goes on.
             page.get_by_role("button", name="Show the session summary").click()
