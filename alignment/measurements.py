@@ -161,8 +161,17 @@ def measure(skeleton: Skeleton) -> BodyReading:
     side_joints = (s_hip, s_knee, s_ankle, b_knee, b_ankle)
     m: dict[str, Measurement] = {}
     m["side_certainty"] = Measurement(side_certainty, conf(*side_joints))
+    knee_3d = angle_at(wld[s_hip], wld[s_knee], wld[s_ankle])
+    knee_2d = angle_at(img[s_hip], img[s_knee], img[s_ankle])
+    # The picture and the model's 3-D guess must agree about the straight leg: a leg straight
+    # in 3-D looks straight on any picture, and seen in profile the straight leg lies in the
+    # image plane, so both angles are the same. When they disagree the 3-D guess is not
+    # trusted (the lite model often bends a leg in 3-D that is plainly straight on the photo).
+    disagree = (knee_3d >= 160 and knee_2d < 140) or (
+        profile >= 0.6 and abs(knee_3d - knee_2d) > 25)
     m["extended_knee_angle"] = Measurement(
-        angle_at(wld[s_hip], wld[s_knee], wld[s_ankle]), conf(s_hip, s_knee, s_ankle))
+        knee_3d, conf(s_hip, s_knee, s_ankle) * (0.3 if disagree else 1.0),
+        "the picture and the 3-D landmarks disagree about the straight knee" if disagree else "")
     m["bent_knee_angle"] = Measurement(
         angle_at(wld[b_hip], wld[b_knee], wld[b_ankle]), conf(b_hip, b_knee, b_ankle))
 
