@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_paths import SHARED
 from streamlit.testing.v1 import AppTest
 
 from alignment.app import common
 from alignment.app.launch import LEVEL_ENV_VAR, POSE_ENV_VAR, app_environment, streamlit_command
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MODELS = SHARED / "models"
 JANU = SHARED / "samples" / "images" / "janu" / "y82ukr_30.jpg"
 DANDASANA = SHARED / "samples" / "images" / "other" / "y82ukr_dandasana_1.jpg"

@@ -22,9 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from shared_paths import ROOT, SHARED
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 MODELS = SHARED / "models"
 JANU = SHARED / "samples" / "images" / "janu" / "y82ukr_30.jpg"
 CHROMIUM = Path("/usr/bin/chromium")

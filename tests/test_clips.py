@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from shared_paths import SHARED
 
 from alignment.clips import (
     ClipError,
@@ -19,7 +20,6 @@ from alignment.clips import (
 )
 from alignment.video_io import FrameReader
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_IMAGES = SHARED / "samples" / "images"
 SIZE = (160, 120)
 

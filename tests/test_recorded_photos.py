@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import pytest
+from shared_paths import ROOT  # noqa: E402
 
 from alignment.analysis import analyse
 from alignment.evaluation import evaluate
 from alignment.rules import load_pose
 from alignment.skeleton import Skeleton
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from evaluate_images import recorded_records  # noqa: E402
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import av
 import pytest
+from shared_paths import SHARED
 
 from alignment.cli import main
 from alignment.clips import Shot, build_clip
 from alignment.session import IN_POSE
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 pytestmark = pytest.mark.shared

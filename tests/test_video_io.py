@@ -9,6 +9,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from shared_paths import SHARED
 
 from alignment.video_io import (
     Frame,
@@ -20,7 +21,6 @@ from alignment.video_io import (
     probe,
 )
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_VIDEOS = SHARED / "samples" / "videos"
 W, H = 96, 64
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from shared_paths import ROOT, SHARED
 
 from alignment.analysis import Verdict
 from alignment.cli import main
@@ -40,8 +41,6 @@ from alignment.skeleton import Skeleton
 from alignment.video_cli import VideoResult, analyse_video, summary_text
 from alignment.video_io import VideoError
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 IMAGES = SHARED / "samples" / "images"
 VIDEOS = SHARED / "samples" / "videos"
 MODELS = SHARED / "models"
@@ -534,7 +533,8 @@ def test_cli_refuses_unreadable_files(tmp_path: Path, kind: str, shared_models: 
     path = bad_files(tmp_path)[kind]
     assert main(["video", str(path), "--variant", "lite", "--quiet"]) == 2
     out, err = capsys.readouterr()
-    assert err.startswith("error: ") and BAD_MESSAGES[kind] in err and str(path) in err
+    error = next(line for line in err.splitlines() if line.startswith("error: "))
+    assert BAD_MESSAGES[kind] in error and str(path) in error
     assert "Traceback" not in err and out == ""
 
 
