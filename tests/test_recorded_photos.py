@@ -8,7 +8,7 @@ import json
 import sys
 
 import pytest
-from shared_paths import ROOT  # noqa: E402
+from shared_paths import ROOT
 
 from alignment.analysis import analyse
 from alignment.evaluation import evaluate
