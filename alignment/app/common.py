@@ -112,6 +112,14 @@ def ready() -> Ready | None:
     return Ready(current.model, current.pose, current.ice_servers)
 
 
+def page_start(title: str) -> tuple[Ready, str] | None:
+    """Every page's opening: its title, then the model, pose and level it works with (None,
+    with the reason shown, when the app cannot analyse anything)."""
+    st.title(title)
+    current = ready()
+    return None if current is None else (current, current_level())
+
+
 class ImageDetector:
     """One image-mode PoseDetector shared by all sessions; `lock` serialises its use."""
 

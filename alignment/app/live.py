@@ -119,11 +119,10 @@ def _timers(snap: LiveSnapshot, playing: bool) -> None:
 
 def render() -> None:
     """The Live page."""
-    st.title("Live")
-    ready = common.ready()
-    if ready is None:
+    started = common.page_start("Live")
+    if started is None:
         return
-    level = common.current_level()
+    ready, level = started
     session = _session(ready, level)
     st.caption(f"Pose: {ready.pose.name} · level: {level}. "
                "Set up the camera side-on so it sees your whole body, then press START.")

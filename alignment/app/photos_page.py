@@ -119,11 +119,10 @@ def show_results(results: list[PhotoResult]) -> None:
 
 def render() -> None:
     """The Photos page."""
-    st.title("Photos")
-    ready = common.ready()
-    if ready is None:
+    started = common.page_start("Photos")
+    if started is None:
         return
-    level = common.current_level()
+    ready, level = started
     st.caption(f"Check {ready.pose.name} in photos (level: {level}). Side-on photos of the "
                "whole body work best.")
     suffixes = ", ".join(sorted(s.lstrip(".") for s in IMAGE_SUFFIXES))

@@ -133,11 +133,10 @@ def show_result(result: VideoPageResult) -> None:
 
 def render() -> None:
     """The Video page."""
-    st.title("Video")
-    ready = common.ready()
-    if ready is None:
+    started = common.page_start("Video")
+    if started is None:
         return
-    level = common.current_level()
+    ready, level = started
     st.caption(f"Analyse a recorded practice session of {ready.pose.name} (level: {level}). "
                "Film side-on, with the whole body in the picture.")
     pick, speed = st.columns([4, 1])
