@@ -12,11 +12,11 @@ import argparse
 import json
 from pathlib import Path
 
-from alignment.analysis import analyse
-from alignment.evaluation import evaluate, format_report, read_labels
-from alignment.report import verdict_record
-from alignment.rules import load_pose
-from alignment.skeleton import Skeleton
+from alignment.core.analysis import analyse
+from alignment.core.evaluation import evaluate, format_report, read_labels
+from alignment.core.rules import load_pose
+from alignment.core.skeleton import Skeleton
+from alignment.present.report import photo_record
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDED = ROOT / "samples" / "shared_landmarks.json"
@@ -28,19 +28,25 @@ def recorded_records(level: str = "standard") -> tuple[list[dict], dict]:
     records, labels = [], {}
     for item in data:
         skeleton = Skeleton.from_json(item["skeleton"]) if item["skeleton"] else None
-        records.append(verdict_record(item["file"], analyse(skeleton, pose, level), skeleton))
+        size = (skeleton.width, skeleton.height) if skeleton else (0, 0)
+        verdict = analyse(skeleton, pose, level)
+        records.append(photo_record(item["file"], verdict, skeleton, *size, [item["model"]]))
         labels[item["file"]] = {"file": item["file"], **item["labels"]}
     return records, labels
 
 
 def live_records(shared: Path, model: str | None, level: str = "standard") -> list[dict]:
-    from alignment.batch import analyse_images
-    from alignment.model import resolve_model
+    from alignment.io.models import resolve_model
+    from alignment.pipeline.photo import analyse_images
 
     labels = read_labels(shared / "samples" / "labels.csv")
     paths = [shared / "samples" / "images" / k for k in labels]
-    return analyse_images(paths, load_pose("janu_sirsasana"),
-                          resolve_model(model or shared / "models", allow_download=False), level)
+    return analyse_images(
+        paths,
+        load_pose("janu_sirsasana"),
+        resolve_model(model or shared / "models", allow_download=False),
+        level,
+    )
 
 
 def main() -> None:
@@ -48,8 +54,11 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--model", default=None)
     parser.add_argument("--level", default="standard")
-    parser.add_argument("--recorded", action="store_true",
-                        help="use the recorded landmarks in samples/ instead of the model")
+    parser.add_argument(
+        "--recorded",
+        action="store_true",
+        help="use the recorded landmarks in samples/ instead of the model",
+    )
     parser.add_argument("--json", type=Path, help="write the figures as JSON")
     args = parser.parse_args()
     if args.recorded:

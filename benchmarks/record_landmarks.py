@@ -13,9 +13,9 @@ import csv
 import json
 from pathlib import Path
 
-from alignment.detector import PoseDetector
-from alignment.images import read_rgb
-from alignment.model import resolve_model
+from alignment.estimators.mediapipe import PoseDetector
+from alignment.io.images import read_rgb
+from alignment.io.models import resolve_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,12 +34,14 @@ def main() -> None:
     with PoseDetector(model, mode="image") as detector:
         for row in labels:
             skeleton = detector.detect(read_rgb(args.shared / "samples" / "images" / row["file"]))
-            records.append({
-                "file": row["file"],
-                "labels": {k: v for k, v in row.items() if k not in ("file",)},
-                "model": model.name,
-                "skeleton": skeleton.to_json() if skeleton else None,
-            })
+            records.append(
+                {
+                    "file": row["file"],
+                    "labels": {k: v for k, v in row.items() if k not in ("file",)},
+                    "model": model.name,
+                    "skeleton": skeleton.to_json() if skeleton else None,
+                }
+            )
             print(row["file"], "person" if skeleton else "NO PERSON")
     args.out.write_text(json.dumps(records, indent=1) + "\n")
     print(f"wrote {len(records)} records to {args.out}")

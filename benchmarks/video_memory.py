@@ -23,7 +23,7 @@ from pathlib import Path
 
 import av
 
-from alignment.clips import Shot, build_clip
+from alignment.io.clips import Shot, build_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 FPS = 30
@@ -34,8 +34,17 @@ LOOP_S = 20
 def session_clip(images: Path, path: Path) -> None:
     dandasana = images / "other" / "y82ukr_dandasana_1.jpg"
     janu = images / "janu" / "y82ukr_30.jpg"
-    build_clip([Shot(dandasana, 3), Shot(janu, 7), Shot(dandasana, 3, mirror=True),
-                Shot(janu, 7, mirror=True)], path, fps=FPS, size=SIZE)
+    build_clip(
+        [
+            Shot(dandasana, 3),
+            Shot(janu, 7),
+            Shot(dandasana, 3, mirror=True),
+            Shot(janu, 7, mirror=True),
+        ],
+        path,
+        fps=FPS,
+        size=SIZE,
+    )
 
 
 def repeat_video(src: Path, dst: Path, times: int) -> None:
@@ -97,8 +106,12 @@ def run_measured(argv: list[str]) -> dict:
     if child.returncode not in (0, 1):
         sys.stderr.write(stderr.decode(errors="replace")[-2000:])
         raise SystemExit(f"{argv} failed with status {child.returncode}")
-    return {"peak_mb": usage.ru_maxrss / 1024, "samples": samples, "seconds": seconds,
-            "status": child.returncode}
+    return {
+        "peak_mb": usage.ru_maxrss / 1024,
+        "samples": samples,
+        "seconds": seconds,
+        "status": child.returncode,
+    }
 
 
 def main() -> None:
@@ -108,8 +121,9 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1)
     parser.add_argument("--minutes", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--out", action="store_true", help="also write the annotated video")
-    parser.add_argument("--keep", type=Path, help="reuse/keep the generated videos in DIR "
-                        "(outside the repository)")
+    parser.add_argument(
+        "--keep", type=Path, help="reuse/keep the generated videos in DIR (outside the repository)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="video_memory_") as tmp_name:
@@ -126,36 +140,61 @@ def main() -> None:
             path = videos / f"session_{minutes}min.mp4"
             if not path.is_file():
                 repeat_video(loop, path, minutes * 60 // LOOP_S)
-            argv = [sys.executable, "-m", "alignment.cli", "video", str(path), "--quiet",
-                    "--every", str(args.every), "--variant", args.variant,
-                    "--model", str(args.shared / "models"),
-                    "--json", str(tmp / "s.json"), "--csv", str(tmp / "t.csv"),
-                    "--plot", str(tmp / "p.png")]
+            argv = [
+                sys.executable,
+                "-m",
+                "alignment.cli.main",
+                "video",
+                str(path),
+                "--quiet",
+                "--every",
+                str(args.every),
+                "--variant",
+                args.variant,
+                "--model",
+                str(args.shared / "models"),
+                "--json",
+                str(tmp / "s.json"),
+                "--csv",
+                str(tmp / "t.csv"),
+                "--plot",
+                str(tmp / "p.png"),
+            ]
             if args.out:
                 argv += ["--out", str(tmp / "annotated.mp4")]
             result = run_measured(argv)
             frames = minutes * 60 * FPS // args.every
             curve = result["samples"]
-            quarter = [curve[int(q * (len(curve) - 1))][1] for q in (0.25, 0.5, 0.75, 1.0)] \
-                if curve else []
+            quarter = (
+                [curve[int(q * (len(curve) - 1))][1] for q in (0.25, 0.5, 0.75, 1.0)]
+                if curve
+                else []
+            )
             rows.append((minutes, frames, result, quarter))
-            print(f"{minutes:3d} min: peak RSS {result['peak_mb']:.0f} MiB, "
-                  f"{result['seconds']:.0f} s ({frames / result['seconds']:.0f} frames/s), "
-                  f"RSS at 25/50/75/100% of the run: "
-                  + " / ".join(f"{v:.0f}" for v in quarter), file=sys.stderr)
+            print(
+                f"{minutes:3d} min: peak RSS {result['peak_mb']:.0f} MiB, "
+                f"{result['seconds']:.0f} s ({frames / result['seconds']:.0f} frames/s), "
+                f"RSS at 25/50/75/100% of the run: " + " / ".join(f"{v:.0f}" for v in quarter),
+                file=sys.stderr,
+            )
 
     flags = f"--every {args.every} --variant {args.variant} --json --csv --plot" + (
-        " --out" if args.out else "")
+        " --out" if args.out else ""
+    )
     print()
     print(f"`alignment video FILE {flags}`, {os.cpu_count()} CPUs:")
     print()
-    print("| video (640x480, 30 fps) | frames analysed | peak RSS (MiB) | RSS at 25 / 50 / 75 "
-          "/ 100 % of the run (MiB) | run time (s) |")
+    print(
+        "| video (640x480, 30 fps) | frames analysed | peak RSS (MiB) | RSS at 25 / 50 / 75 "
+        "/ 100 % of the run (MiB) | run time (s) |"
+    )
     print("| --- | ---: | ---: | --- | ---: |")
     for minutes, frames, result, quarter in rows:
-        print(f"| {minutes} min | {frames} | {result['peak_mb']:.0f} | "
-              + " / ".join(f"{v:.0f}" for v in quarter)
-              + f" | {result['seconds']:.0f} |")
+        print(
+            f"| {minutes} min | {frames} | {result['peak_mb']:.0f} | "
+            + " / ".join(f"{v:.0f}" for v in quarter)
+            + f" | {result['seconds']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

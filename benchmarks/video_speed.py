@@ -31,13 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
-from alignment.clips import Shot, build_clip
-from alignment.detector import PoseDetector
-from alignment.overlay import draw_verdict
-from alignment.rules import load_pose
-from alignment.session import SessionTracker
-from alignment.video_cli import analyse_video, overlay_lines
-from alignment.video_io import FrameReader, VideoWriter
+from alignment.core.rules import load_pose
+from alignment.estimators.mediapipe import PoseDetector
+from alignment.io.clips import Shot, build_clip
+from alignment.io.video import FrameReader, VideoWriter
+from alignment.pipeline.video import analyse_video, overlay_lines
+from alignment.present.overlay import draw_verdict
+from alignment.session.tracker import SessionTracker
 
 ROOT = Path(__file__).resolve().parents[1]
 FPS = 30.0
@@ -50,8 +50,12 @@ def session_shots(images: Path, seconds: float) -> list[Shot]:
     dandasana = images / "other" / "y82ukr_dandasana_1.jpg"
     janu = images / "janu" / "y82ukr_30.jpg"
     unit = seconds / 20.0
-    return [Shot(dandasana, 3 * unit), Shot(janu, 7 * unit),
-            Shot(dandasana, 3 * unit, mirror=True), Shot(janu, 7 * unit, mirror=True)]
+    return [
+        Shot(dandasana, 3 * unit),
+        Shot(janu, 7 * unit),
+        Shot(dandasana, 3 * unit, mirror=True),
+        Shot(janu, 7 * unit, mirror=True),
+    ]
 
 
 def decode_all(path: Path) -> list[tuple[float, np.ndarray]]:
@@ -74,6 +78,7 @@ def stage_decode(path: Path) -> Stage:
             for _ in reader:
                 pass
         return started
+
     return run
 
 
@@ -84,6 +89,7 @@ def stage_mediapipe(frames: list, model: Path) -> Stage:
             for time_s, rgb in frames:
                 detector.detect(rgb, time_s)
         return started
+
     return run
 
 
@@ -99,6 +105,7 @@ def stage_analysis(frames: list, model: Path) -> Stage:
             tracker.finish()
             tracker.summary()
         return started
+
     return run
 
 
@@ -107,16 +114,27 @@ def stage_annotated(frames: list, model: Path, out: Path) -> Stage:
 
     def run() -> float:
         tracker = SessionTracker(pose)
-        with PoseDetector(model, mode="video") as detector, \
-                VideoWriter(out, FPS, SIZE[0], SIZE[1]) as writer:
+        with (
+            PoseDetector(model, mode="video") as detector,
+            VideoWriter(out, FPS, SIZE[0], SIZE[1]) as writer,
+        ):
             started = time.perf_counter()
             for time_s, rgb in frames:
                 live = tracker.update(time_s, detector.detect(rgb, time_s))
-                writer.write(draw_verdict(rgb, live.skeleton, live.verdict, overlay_lines(live),
-                                          message=live.cue, show_score=False))
+                writer.write(
+                    draw_verdict(
+                        rgb,
+                        live.skeleton,
+                        live.verdict,
+                        overlay_lines(live),
+                        message=live.cue,
+                        show_score=False,
+                    )
+                )
             tracker.finish()
             tracker.summary()
         return started  # closing the writer (flushing the encoder) is counted
+
     return run
 
 
@@ -127,6 +145,7 @@ def stage_end_to_end(path: Path, model: Path, out: Path | None) -> Stage:
         started = time.perf_counter()
         analyse_video(path, pose, model, out=out)  # model load included: what a user waits
         return started
+
     return run
 
 
@@ -144,20 +163,30 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=["lite", "full"])
     parser.add_argument("--seconds", type=float, default=20.0, help="clip length (default 20)")
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--profile", action="store_true",
-                        help="also profile stage (c) once and print the top functions")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile stage (c) once and print the top functions",
+    )
     args = parser.parse_args()
     os.environ.setdefault("GLOG_minloglevel", "2")
 
     with tempfile.TemporaryDirectory(prefix="video_speed_") as tmp_name:
         tmp = Path(tmp_name)
         clip = tmp / "session.mp4"
-        build_clip(session_shots(args.shared / "samples" / "images", args.seconds), clip,
-                   fps=FPS, size=SIZE)
+        build_clip(
+            session_shots(args.shared / "samples" / "images", args.seconds),
+            clip,
+            fps=FPS,
+            size=SIZE,
+        )
         frames = decode_all(clip)
         n = len(frames)
-        print(f"clip: {n} frames, {SIZE[0]}x{SIZE[1]}, {FPS:g} fps, {n / FPS:.1f} s; "
-              f"{os.cpu_count()} CPUs; best of {args.repeat}", file=sys.stderr)
+        print(
+            f"clip: {n} frames, {SIZE[0]}x{SIZE[1]}, {FPS:g} fps, {n / FPS:.1f} s; "
+            f"{os.cpu_count()} CPUs; best of {args.repeat}",
+            file=sys.stderr,
+        )
         rows = []
         for variant in args.variants:
             model = args.shared / "models" / f"pose_landmarker_{variant}.task"
@@ -167,29 +196,34 @@ def main() -> None:
                 "(b) + session analysis": stage_analysis(frames, model),
                 "(c) + annotated H.264 video": stage_annotated(frames, model, tmp / "out.mp4"),
                 "analyse_video end to end (decode + b)": stage_end_to_end(clip, model, None),
-                "analyse_video with --out (decode + c)":
-                    stage_end_to_end(clip, model, tmp / "out2.mp4"),
+                "analyse_video with --out (decode + c)": stage_end_to_end(
+                    clip, model, tmp / "out2.mp4"
+                ),
             }
             best: dict[str, float] = {}
             for _ in range(args.repeat):
                 for name, run in stages.items():
                     seconds = timed(run)
                     best[name] = min(best.get(name, float("inf")), seconds)
-                    print(f"  {variant:4s} {name:40s} {n / seconds:7.1f} frames/s",
-                          file=sys.stderr)
+                    print(f"  {variant:4s} {name:40s} {n / seconds:7.1f} frames/s", file=sys.stderr)
             base = best["(a) MediaPipe alone"]
             for name, seconds in best.items():
                 ratio = f"{seconds / base:.2f}" if name[:3] in ("(a)", "(b)", "(c)") else ""
-                rows.append((variant, name, n / seconds, 1000 * seconds / n, ratio,
-                             n / seconds / FPS))
-            ratios = {"b/a": best["(b) + session analysis"] / base,
-                      "c/a": best["(c) + annotated H.264 video"] / base}
+                rows.append(
+                    (variant, name, n / seconds, 1000 * seconds / n, ratio, n / seconds / FPS)
+                )
+            ratios = {
+                "b/a": best["(b) + session analysis"] / base,
+                "c/a": best["(c) + annotated H.264 video"] / base,
+            }
             e2e = n / best["analyse_video end to end (decode + b)"] / FPS
-            checks = [f"{k} = {v:.2f} (target <= {TARGETS[k]})" + ("" if v <= TARGETS[k]
-                                                                     else "  MISSED")
-                      for k, v in ratios.items()]
-            checks.append(f"end to end {e2e:.2f}x real time (target > 1)"
-                          + ("" if e2e > 1 else "  MISSED"))
+            checks = [
+                f"{k} = {v:.2f} (target <= {TARGETS[k]})" + ("" if v <= TARGETS[k] else "  MISSED")
+                for k, v in ratios.items()
+            ]
+            checks.append(
+                f"end to end {e2e:.2f}x real time (target > 1)" + ("" if e2e > 1 else "  MISSED")
+            )
             print(f"{variant}: " + "; ".join(checks), file=sys.stderr)
             if args.profile:
                 profile(stages["(c) + annotated H.264 video"])

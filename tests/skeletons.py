@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from alignment.skeleton import NUM_LANDMARKS, Joint, Skeleton
+from alignment.core.skeleton import Skeleton
+from alignment.core.topology import NUM_JOINTS, Joint
 
 THIGH, SHIN, TORSO, NECK, HALF_HIPS, HALF_SHOULDERS = 0.45, 0.42, 0.5, 0.14, 0.1, 0.18
 
@@ -39,16 +40,20 @@ def seated(
     straight_ankle_on_hip: bool = False,
 ) -> Skeleton:
     """A seated person. Angles in degrees; knee_lift in metres (bent knee above hip level)."""
-    world = np.zeros((NUM_LANDMARKS, 3))
-    vis = np.full(NUM_LANDMARKS, visibility)
+    world = np.zeros((NUM_JOINTS, 3))
+    vis = np.full(NUM_JOINTS, visibility)
     forward = np.array([1.0, 0.0, 0.0])
     up = np.array([0.0, -1.0, 0.0])
     # Facing image-right, the person's right side is nearer the camera (smaller z).
     side_z = {"left": HALF_HIPS, "right": -HALF_HIPS}
     bent = "right" if extended == "left" else "left"
-    J = {s: {p: Joint[f"{s.upper()}_{p}"] for p in
-             ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX", "SHOULDER", "EAR", "EYE")}
-         for s in ("left", "right")}
+    J = {
+        s: {
+            p: Joint[f"{s.upper()}_{p}"]
+            for p in ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX", "SHOULDER", "EAR", "EYE")
+        }
+        for s in ("left", "right")
+    }
 
     for s in ("left", "right"):
         world[J[s]["HIP"]] = [0.0, 0.0, side_z[s]]
@@ -99,7 +104,8 @@ def seated(
         world[J[s]["EAR"]] = ear_mid + [0.0, 0.0, z]
         world[J[s]["EYE"]] = ear_mid + 0.08 * _rot_z(head_dir, -90) + [0.0, 0.0, z / 2]
     world[Joint.NOSE] = ear_mid + 0.1 * _rot_z(head_dir, -90)
-    for s, (elbow, wrist) in {"left": (13, 15), "right": (14, 16)}.items():
+    for s in ("left", "right"):
+        elbow, wrist = Joint[f"{s.upper()}_ELBOW"], Joint[f"{s.upper()}_WRIST"]
         world[elbow] = world[J[s]["SHOULDER"]] + [0.2, 0.15, 0.0]
         world[wrist] = world[elbow] + [0.25, 0.05, 0.0]
 
@@ -113,7 +119,7 @@ def seated(
 
 def standing() -> Skeleton:
     """A person standing, seen from the front."""
-    world = np.zeros((NUM_LANDMARKS, 3))
+    world = np.zeros((NUM_JOINTS, 3))
     for s, x in (("LEFT", 0.1), ("RIGHT", -0.1)):
         world[Joint[f"{s}_HIP"]] = [x, 0.0, 0.0]
         world[Joint[f"{s}_KNEE"]] = [x, 0.45, 0.0]
@@ -124,5 +130,6 @@ def standing() -> Skeleton:
         world[Joint[f"{s}_EAR"]] = [x * 0.7, -0.65, 0.0]
     world[Joint.NOSE] = [0.0, -0.62, -0.1]
     image = np.stack([400 + 400 * world[:, 0], 300 + 400 * world[:, 1]], axis=1)
-    return Skeleton(image=image, world=world, visibility=np.full(NUM_LANDMARKS, 0.95),
-                    width=800, height=900)
+    return Skeleton(
+        image=image, world=world, visibility=np.full(NUM_JOINTS, 0.95), width=800, height=900
+    )

@@ -19,7 +19,8 @@ from shared_paths import SHARED
 from streamlit.testing.v1 import AppTest
 
 from alignment.app import common
-from alignment.app.launch import LEVEL_ENV_VAR, POSE_ENV_VAR, app_environment, streamlit_command
+from alignment.cli.app import app_environment, streamlit_command
+from alignment.settings import ICE_ENV, LEVEL_ENV, POSE_ENV, QUALITY_ENV
 
 MODELS = SHARED / "models"
 JANU = SHARED / "samples" / "images" / "janu" / "y82ukr_30.jpg"
@@ -43,13 +44,13 @@ def video_script() -> None:
 @pytest.fixture
 def shared(monkeypatch: pytest.MonkeyPatch) -> Path:
     """The shared photos and models; ALIGNMENT_MODEL points at the models folder."""
-    if not (JANU.is_file() and DANDASANA.is_file() and (MODELS / "pose_landmarker_full.task")
-            .is_file()):
+    if not (
+        JANU.is_file() and DANDASANA.is_file() and (MODELS / "pose_landmarker_full.task").is_file()
+    ):
         pytest.skip(f"needs the shared photos and models in {SHARED} (not present)")
     monkeypatch.setenv("ALIGNMENT_MODEL", str(MODELS))
-    monkeypatch.delenv(POSE_ENV_VAR, raising=False)
-    monkeypatch.delenv(LEVEL_ENV_VAR, raising=False)
-    monkeypatch.delenv(common.ICE_ENV_VAR, raising=False)
+    for name in (POSE_ENV, LEVEL_ENV, ICE_ENV, QUALITY_ENV):
+        monkeypatch.delenv(name, raising=False)
     return SHARED
 
 
@@ -58,7 +59,7 @@ def session_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """2 s of Dandasana then 4 s of Janu Sirsasana (left leg extended), 640x480 H.264."""
     if not (JANU.is_file() and DANDASANA.is_file()):
         pytest.skip(f"needs the shared photos in {SHARED} (not present)")
-    from alignment.clips import Shot, build_clip
+    from alignment.io.clips import Shot, build_clip
 
     out = tmp_path_factory.mktemp("clip") / "session.mp4"
     build_clip([Shot(DANDASANA, 2), Shot(JANU, 4)], out)
@@ -80,6 +81,7 @@ def uploader(at: AppTest):
 
 # ---------------------------------------------------------------------------- Photos page
 
+
 @pytest.mark.shared
 def test_photos_page_shows_verdict_and_cue(shared: Path) -> None:
     webrtc_loaded = "streamlit_webrtc" in sys.modules
@@ -90,7 +92,7 @@ def test_photos_page_shows_verdict_and_cue(shared: Path) -> None:
     at.run()
     assert not at.exception and not at.error
     markdown = "\n".join(texts(at, "markdown"))
-    assert "`faults`" in markdown  # the status
+    assert ":red[In the pose: corrections]" in markdown  # the status, in its colour
     assert SPINE_CUE in markdown  # the cue, in words
     assert "left leg extended" in markdown and "score" in markdown
     table = at.dataframe[0].value
@@ -105,8 +107,12 @@ def test_photos_page_shows_verdict_and_cue(shared: Path) -> None:
 @pytest.mark.shared
 def test_photos_page_reports_a_bad_file_and_goes_on(shared: Path) -> None:
     at = AppTest.from_function(photos_script, default_timeout=TIMEOUT).run()
-    uploader(at).set_value([("notes.txt", b"not a picture at all", "text/plain"),
-                            ("y82ukr_30.jpg", JANU.read_bytes(), "image/jpeg")])
+    uploader(at).set_value(
+        [
+            ("notes.txt", b"not a picture at all", "text/plain"),
+            ("y82ukr_30.jpg", JANU.read_bytes(), "image/jpeg"),
+        ]
+    )
     at.run()
     assert not at.exception
     errors = texts(at, "error")
@@ -123,8 +129,12 @@ def test_photos_page_downloads_and_cache(shared: Path) -> None:
     from alignment.app import photos_page
 
     at = AppTest.from_function(photos_script, default_timeout=TIMEOUT).run()
-    uploader(at).set_value([("y82ukr_30.jpg", JANU.read_bytes(), "image/jpeg"),
-                            ("broken.png", b"\x89PNG\r\n\x1a\nbroken", "image/png")])
+    uploader(at).set_value(
+        [
+            ("y82ukr_30.jpg", JANU.read_bytes(), "image/jpeg"),
+            ("broken.png", b"\x89PNG\r\n\x1a\nbroken", "image/png"),
+        ]
+    )
     at.run()
     results = list(at.session_state[photos_page.RESULTS_KEY].values())
     records = [r.record for r in results]
@@ -139,6 +149,7 @@ def test_photos_page_downloads_and_cache(shared: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- Video page
+
 
 @pytest.mark.shared
 def test_video_page_summary_hold_time_and_downloads(shared: Path, session_clip: Path) -> None:
@@ -159,9 +170,11 @@ def test_video_page_summary_hold_time_and_downloads(shared: Path, session_clip: 
     assert any("Only the left side was seen" in t for t in texts(at, "info"))  # asymmetry
     summary_text = "\n".join(texts(at, "code"))
     assert "Left leg extended: held" in summary_text and "rounded_back" in summary_text
-    assert download_labels(at) == ["Download the summary (JSON)",
-                                   "Download the per-frame timeline (CSV)",
-                                   "Download the annotated video (MP4)"]
+    assert download_labels(at) == [
+        "Download the summary (JSON)",
+        "Download the per-frame timeline (CSV)",
+        "Download the annotated video (MP4)",
+    ]
     assert len(at.get("video")) == 1 and len(at.image) == 1  # video and plot
 
     result = at.session_state[video_page.RESULT_KEY]
@@ -200,7 +213,7 @@ def test_video_page_rejects_a_non_video(shared: Path) -> None:
 def test_video_page_warns_when_nobody_is_in_view(shared: Path, tmp_path: Path) -> None:
     import cv2
 
-    from alignment.clips import Shot, build_clip
+    from alignment.io.clips import Shot, build_clip
 
     wall = tmp_path / "wall.png"
     cv2.imwrite(str(wall), np.full((480, 640, 3), 180, np.uint8))
@@ -215,18 +228,20 @@ def test_video_page_warns_when_nobody_is_in_view(shared: Path, tmp_path: Path) -
 
 # ---------------------------------------------------------------------------- Live pipeline
 
+
 @pytest.mark.shared
 def test_live_session_cue_and_hold_from_frames(shared: Path) -> None:
     """What the frame callback does, without WebRTC: av frames in, annotated frames out,
     the snapshot (cue, hold timer, frame count) and the summary."""
     import av
 
-    from alignment.app.live_session import LiveSession
-    from alignment.clips import Shot, iter_clip_frames
-    from alignment.model import resolve_model
-    from alignment.rules import load_pose
+    from alignment.io.clips import Shot, iter_clip_frames
+    from alignment.pipeline.live import LiveSession
+    from alignment.pipeline.setup import LIVE_QUALITY, load_pose, open_estimator
 
-    session = LiveSession(resolve_model(MODELS), load_pose(), "standard")
+    session = LiveSession(
+        lambda: open_estimator(LIVE_QUALITY, "video", [MODELS]), load_pose(), "standard"
+    )
     assert session.summary() is None and session.snapshot().frames == 0
     try:
         for time_s, rgb in iter_clip_frames([Shot(JANU, 2.5)], fps=15):
@@ -256,7 +271,7 @@ def test_live_session_cue_and_hold_from_frames(shared: Path) -> None:
 
 
 def test_live_session_timestamps_strictly_increase() -> None:
-    from alignment.app.live_session import LiveSession
+    from alignment.pipeline.live import LiveSession
 
     session = LiveSession.__new__(LiveSession)
     session._origin, session._last_t, session._clock_t = None, -1.0, None
@@ -267,6 +282,7 @@ def test_live_session_timestamps_strictly_increase() -> None:
 
 
 # ---------------------------------------------------------------------------- settings, launch
+
 
 def test_ice_servers_from_json() -> None:
     assert common.parse_ice_servers(None) == [] and common.parse_ice_servers("  ") == []
@@ -298,13 +314,18 @@ def test_launch_command_and_environment(tmp_path: Path) -> None:
     assert options["--server.address"] == "127.0.0.1"
     assert options["--browser.gatherUsageStats"] == "false"
     assert options["--server.fileWatcherType"] == "none"
-    env = app_environment(tmp_path / "m.task", "janu_sirsasana", "gentle")
-    assert env["ALIGNMENT_MODEL"] == str(tmp_path / "m.task")
-    assert env[POSE_ENV_VAR] == "janu_sirsasana" and env[LEVEL_ENV_VAR] == "gentle"
+    models = [tmp_path / "m.task", tmp_path / "n.onnx"]
+    env = app_environment(models, "janu_sirsasana", "gentle", "accurate")
+    assert env["ALIGNMENT_MODEL"] == f"{models[0]}:{models[1]}"
+    assert env[POSE_ENV] == "janu_sirsasana" and env[LEVEL_ENV] == "gentle"
+    assert env[QUALITY_ENV] == "accurate"
 
 
 def test_only_the_live_page_imports_webrtc() -> None:
     pattern = re.compile(r"^\s*(from|import)\s+streamlit_webrtc\b", re.MULTILINE)
-    importers = sorted(p.name for p in Path(common.__file__).parent.glob("*.py")
-                       if pattern.search(p.read_text(encoding="utf-8")))
+    importers = sorted(
+        p.name
+        for p in Path(common.__file__).parent.glob("*.py")
+        if pattern.search(p.read_text(encoding="utf-8"))
+    )
     assert importers == ["live.py"]

@@ -76,7 +76,7 @@ def requirements() -> None:
 @pytest.fixture(scope="module")
 def camera_clip(requirements: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What the fake camera plays (in a loop): 8 s with the left leg extended, 8 s mirrored."""
-    from alignment.clips import Shot, build_clip
+    from alignment.io.clips import Shot, build_clip
 
     clip = tmp_path_factory.mktemp("camera") / "session.y4m"
     build_clip([Shot(JANU, 8), Shot(JANU, 8, mirror=True)], clip, fps=30, size=(640, 480))
@@ -92,9 +92,22 @@ def app_url(requirements: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
     env.pop("ALIGNMENT_ICE_SERVERS", None)  # no STUN/TURN
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "alignment.cli", "app", "--port", str(port),
-             "--address", "127.0.0.1"],
-            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "alignment.cli.main",
+                "app",
+                "--port",
+                str(port),
+                "--address",
+                "127.0.0.1",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_serving(url, proc, log, timeout=60)
@@ -126,8 +139,9 @@ def _wait_for(page, predicate, timeout: float, what: str) -> re.Match | bool:  #
         page.wait_for_timeout(250)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "browser_live_failed.png"), full_page=True)
-    pytest.fail(f"{what} did not appear within {timeout:.0f} s; the page says:\n"
-                + _page_text(page))
+    pytest.fail(
+        f"{what} did not appear within {timeout:.0f} s; the page says:\n" + _page_text(page)
+    )
 
 
 def _live_state(text: str) -> re.Match | None:
@@ -139,9 +153,15 @@ def _live_state(text: str) -> re.Match | None:
     return None
 
 
-QUIET_CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--disable-quic"]
+QUIET_CHROMIUM = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def _open_live_page(browser, app_url: str):  # noqa: ANN001, ANN202 - playwright objects
@@ -163,13 +183,18 @@ def test_live_page_in_chromium(app_url: str, camera_clip: Path) -> None:
     started = time.monotonic()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                  f"--use-file-for-fake-video-capture={camera_clip}", *QUIET_CHROMIUM])
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={camera_clip}",
+                *QUIET_CHROMIUM,
+            ],
+        )
         try:
             page, webrtc = _open_live_page(browser, app_url)
-            webrtc.get_by_role("button", name=re.compile(r"^start$", re.I)).click(
-                timeout=30_000)
+            webrtc.get_by_role("button", name=re.compile(r"^start$", re.I)).click(timeout=30_000)
 
             live = _wait_for(page, _live_state, 60, "the cue, the hold timer and frames")
             page.wait_for_timeout(1500)  # a little more hold time for the screenshots
@@ -186,8 +211,7 @@ def test_live_page_in_chromium(app_url: str, camera_clip: Path) -> None:
             page.screenshot(path=str(ARTIFACTS / "browser_live.png"), full_page=True)
             # The cue/timer panel alone (not the video, a third-party photo): the picture that
             # docs/app/live_panel.png in the README was copied from. Tests never write docs/.
-            page.locator(".st-key-live_panel").screenshot(
-                path=str(ARTIFACTS / "live_panel.png"))
+            page.locator(".st-key-live_panel").screenshot(path=str(ARTIFACTS / "live_panel.png"))
 
             # The summary on demand, while the stream goes on.
             page.get_by_role("button", name="Show the session summary").click()
@@ -196,18 +220,26 @@ def test_live_page_in_chromium(app_url: str, camera_clip: Path) -> None:
             # STOP: the stream ends, the detector is released, the summary stays.
             webrtc.get_by_role("button", name=re.compile(r"^stop$", re.I)).click()
             summary = _wait_for(
-                page, lambda t: re.search(r"Session summary\n.*?Left leg extended: held\s+"
-                                          r"([\d.]+) s", t, re.S), 30, "the final summary")
+                page,
+                lambda t: re.search(
+                    r"Session summary\n.*?Left leg extended: held\s+"
+                    r"([\d.]+) s",
+                    t,
+                    re.S,
+                ),
+                30,
+                "the final summary",
+            )
             assert float(summary.group(1)) > 0
             # The run after STOP ends (the page is not stuck in the live loop).
-            page.locator("[data-testid='stStatusWidget']").wait_for(state="detached",
-                                                                    timeout=30_000)
+            page.locator("[data-testid='stStatusWidget']").wait_for(
+                state="detached", timeout=30_000
+            )
             page.screenshot(path=str(ARTIFACTS / "browser_live_stopped.png"), full_page=True)
         finally:
             browser.close()
     elapsed = time.monotonic() - started
-    print(f"browser test: {elapsed:.1f} s, {frames} frames analysed when checked, "
-          f"spoken: {spoken}")
+    print(f"browser test: {elapsed:.1f} s, {frames} frames analysed when checked, spoken: {spoken}")
 
 
 def test_refused_camera_is_explained(app_url: str) -> None:
@@ -216,13 +248,17 @@ def test_refused_camera_is_explained(app_url: str) -> None:
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--use-fake-device-for-media-stream", "--deny-permission-prompts",
-                  *QUIET_CHROMIUM])
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--use-fake-device-for-media-stream",
+                "--deny-permission-prompts",
+                *QUIET_CHROMIUM,
+            ],
+        )
         try:
             page, webrtc = _open_live_page(browser, app_url)
-            webrtc.get_by_role("button", name=re.compile(r"^start$", re.I)).click(
-                timeout=30_000)
+            webrtc.get_by_role("button", name=re.compile(r"^start$", re.I)).click(timeout=30_000)
             webrtc.get_by_text("NotAllowedError").wait_for(timeout=30_000)
             text = _page_text(page)
             assert "allow the camera for this page" in text

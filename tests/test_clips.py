@@ -1,4 +1,4 @@
-"""Tests for alignment.clips: session clips built from still photos."""
+"""Tests for alignment.io.clips: session clips built from still photos."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from shared_paths import SHARED
 
-from alignment.clips import (
+from alignment.io.clips import (
     ClipError,
     Shot,
     build_clip,
@@ -18,7 +18,7 @@ from alignment.clips import (
     iter_clip_frames,
     letterbox,
 )
-from alignment.video_io import FrameReader
+from alignment.io.video import FrameReader
 
 SHARED_IMAGES = SHARED / "samples" / "images"
 SIZE = (160, 120)

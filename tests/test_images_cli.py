@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
 import pytest
 
-from alignment.cli import main
-from alignment.evaluation import evaluate, read_labels
+from alignment.cli.main import main
+from alignment.core.evaluation import evaluate, read_labels
+from alignment.core.topology import JOINT_NAMES
+from alignment.io import models
+from alignment.present.report import PhotoRecord
 
 pytestmark = pytest.mark.shared
 
@@ -21,10 +25,24 @@ def batch(shared_dir, model_file, tmp_path_factory):
     truncated = work / "truncated.jpg"
     truncated.write_bytes((shared_dir / "samples/images/janu/y82ukr_2.jpg").read_bytes()[:200])
     out_json, out_csv, annotated = work / "out.json", work / "out.csv", work / "annotated"
-    code = main(["image", str(shared_dir / "samples/images"), str(work / "notes.jpg"),
-                 str(truncated), str(work / "missing.png"), "--model", str(model_file),
-                 "--json", str(out_json), "--csv", str(out_csv), "--annotate", str(annotated),
-                 "--quiet"])
+    code = main(
+        [
+            "image",
+            str(shared_dir / "samples/images"),
+            str(work / "notes.jpg"),
+            str(truncated),
+            str(work / "missing.png"),
+            "--model",
+            str(model_file),
+            "--json",
+            str(out_json),
+            "--csv",
+            str(out_csv),
+            "--annotate",
+            str(annotated),
+            "--quiet",
+        ]
+    )
     return code, json.loads(out_json.read_text()), out_csv, annotated
 
 
@@ -39,24 +57,34 @@ def test_bad_files_get_error_rows_and_the_batch_goes_on(batch):
 
 
 def test_json_schema(batch):
+    """Every record, error rows too, has every documented key (README: alignment image)."""
     _, records, _, _ = batch
+    documented = set(PhotoRecord.__annotations__)
     for r in records:
-        for key in ("path", "person_found", "in_pose", "extended_leg", "metrics", "faults",
-                    "score", "landmarks", "error"):
-            assert key in r
+        assert set(r) == documented, r["path"]
         if r["landmarks"] is not None:
-            assert len(r["landmarks"]) == 33 and all(len(p) == 3 for p in r["landmarks"])
+            assert len(r["landmarks"]) == len(JOINT_NAMES)
+            assert all(len(p) == 3 for p in r["landmarks"])
         assert r["in_pose"] in (True, False, None)
         assert r["extended_leg"] in ("left", "right", None)
         assert r["score"] is None or 0 <= r["score"] <= 100
+        if not r["error"]:
+            assert r["width"] > 0 and r["height"] > 0 and r["models"]
+            assert (r["legs"] is None) == (not r["person_found"])
 
 
-def test_csv_and_annotations(batch):
+def test_csv_and_annotations(batch, shared_dir):
     _, records, out_csv, annotated = batch
     lines = out_csv.read_text().splitlines()
-    assert lines[0].startswith("path,status,person_found,in_pose")
+    assert lines[0].startswith("path,status,person_found,trusted,in_pose")
     assert len(lines) == len(records) + 1
-    assert len(list(annotated.glob("*.jpg"))) == 40
+    # The input tree is mirrored below the folder: no two photos share an annotated file.
+    drawn = sorted(p.relative_to(annotated).as_posix() for p in annotated.rglob("*.jpg"))
+    photos = sorted(
+        p.relative_to(shared_dir / "samples/images").as_posix()
+        for p in (shared_dir / "samples/images").rglob("*.jpg")
+    )
+    assert drawn == [f"images/{p}" for p in photos]
 
 
 def test_floors_on_the_real_photos(batch, shared_dir):
@@ -75,12 +103,17 @@ def test_floors_on_the_real_photos(batch, shared_dir):
 def test_no_model_is_a_clear_error(tmp_path, monkeypatch, capsys, shared_dir):
     monkeypatch.delenv("ALIGNMENT_MODEL", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr("alignment.model.OFFICIAL_URL", "http://127.0.0.1:9/{variant}.task")
+    unreachable = {
+        name: dataclasses.replace(spec, url=f"http://127.0.0.1:9/{spec.filename}")
+        for name, spec in models.MODELS.items()
+    }
+    monkeypatch.setattr(models, "MODELS", unreachable)
     photo = tmp_path / "p.jpg"
     shutil.copy(shared_dir / "samples/images/janu/y82ukr_2.jpg", photo)
-    assert main(["image", str(photo)]) == 2
+    assert main(["image", str(photo), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: no pose model found") and "ALIGNMENT_MODEL" in err
+    assert err.startswith("error: the ") and "was not found and the download failed" in err
+    assert "ALIGNMENT_MODEL" in err and "Traceback" not in err
 
 
 def test_bad_rule_file_is_a_clear_error(tmp_path, capsys, model_file):

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from skeletons import seated, standing
 
-from alignment.geometry import angle_at, point_line_offset, signed_angle_2d
-from alignment.measurements import DESCRIPTIONS, measure
+from alignment.core.geometry import angle_at, point_line_offset, signed_angle_2d
+from alignment.core.measurements import DESCRIPTIONS, measure
+from alignment.core.topology import other_side
 
 
 def values(skeleton):
@@ -37,7 +38,8 @@ def test_extended_leg_and_direction(side):
     assert reading.extended_foot == "image_right"
     assert reading.view == "side"
     mirrored = measure(seated(extended=side).mirrored())
-    assert mirrored.extended_leg == side  # a mirror image does not change which leg is which
+    # The person in a mirror image extends the other leg, the other way.
+    assert mirrored.extended_leg == other_side(side)
     assert mirrored.extended_foot == "image_left"
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from alignment import model as model_mod
-from alignment.model import ModelNotFoundError, resolve_model
+from alignment.io import models as model_mod
+from alignment.io.models import ModelNotFoundError, resolve_model
 
 
 def fake_task(path: Path) -> Path:
@@ -27,48 +27,73 @@ def clean_env(tmp_path, monkeypatch):
     return tmp_path
 
 
+def fake_onnx(path: Path) -> Path:
+    path.write_bytes(b"\x08\x07" + b"\x00" * 100)  # starts like an ONNX ModelProto
+    return path
+
+
 def test_flag_wins_over_environment(clean_env, monkeypatch):
     flag = fake_task(clean_env / "a.task")
     monkeypatch.setenv("ALIGNMENT_MODEL", str(fake_task(clean_env / "b.task")))
-    assert resolve_model(flag) == flag
+    assert resolve_model("mediapipe_full", [flag]) == flag
 
 
-def test_environment_variable_file_or_folder(clean_env, monkeypatch):
+def test_environment_variable_files_or_folders(clean_env, monkeypatch):
     folder = clean_env / "models"
     folder.mkdir()
     lite = fake_task(folder / "pose_landmarker_lite.task")
+    thunder = fake_onnx(folder / "movenet_singlepose_thunder.onnx")
     monkeypatch.setenv("ALIGNMENT_MODEL", str(folder))
-    assert resolve_model(variant="lite") == lite
-    monkeypatch.setenv("ALIGNMENT_MODEL", str(lite))
-    assert resolve_model() == lite
+    assert resolve_model("mediapipe_lite") == lite
+    assert resolve_model("movenet_thunder") == thunder
+    # A file serves the model of its kind; a list serves several.
+    other = fake_onnx(clean_env / "mine.onnx")
+    monkeypatch.setenv("ALIGNMENT_MODEL", f"{lite}:{other}")
+    assert resolve_model("mediapipe_full") == lite
+    assert resolve_model("movenet_lightning") == other
+
+
+def test_a_folder_without_the_model_falls_through_to_the_cache(clean_env, monkeypatch):
+    empty = clean_env / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("ALIGNMENT_MODEL", str(empty))
+    cached = model_mod.cache_dir() / "movenet_singlepose_thunder.onnx"
+    cached.parent.mkdir(parents=True)
+    fake_onnx(cached)
+    assert resolve_model("movenet_thunder", allow_download=False) == cached
 
 
 def test_environment_pointing_nowhere_is_an_error(clean_env, monkeypatch):
     monkeypatch.setenv("ALIGNMENT_MODEL", str(clean_env / "nope.task"))
     with pytest.raises(ModelNotFoundError, match=r"\$ALIGNMENT_MODEL points at .*does not exist"):
-        resolve_model()
+        resolve_model("mediapipe_full")
 
 
-def test_a_file_that_is_not_a_task_bundle_is_refused(clean_env):
+def test_a_file_that_is_not_a_model_is_refused(clean_env):
     junk = clean_env / "junk.task"
     junk.write_text("not a model")
     with pytest.raises(ModelNotFoundError, match="not a MediaPipe .task bundle"):
-        resolve_model(junk)
+        resolve_model("mediapipe_full", [junk])
+    page = clean_env / "page.onnx"
+    page.write_text("<html>captive portal</html>")
+    with pytest.raises(ModelNotFoundError, match="not an ONNX model"):
+        resolve_model("movenet_thunder", [page])
 
 
 def test_cache_is_used(clean_env):
     cached = model_mod.cache_dir() / "pose_landmarker_full.task"
     cached.parent.mkdir(parents=True)
     fake_task(cached)
-    assert resolve_model(allow_download=False) == cached
+    assert resolve_model("mediapipe_full", allow_download=False) == cached
 
 
 def test_no_file_and_no_network_gives_one_clear_error(clean_env):
     with pytest.raises(ModelNotFoundError) as err:
-        resolve_model(url="http://127.0.0.1:9/pose_landmarker_full.task")
+        resolve_model("movenet_thunder", url="http://127.0.0.1:9/model.onnx")
     message = str(err.value)
     assert "download failed" in message
     assert "--model" in message and "ALIGNMENT_MODEL" in message
+    assert "huggingface.co" in message  # where to get it by hand
     assert not list(model_mod.cache_dir().glob("*.part"))  # nothing half-written left behind
 
 
@@ -100,24 +125,24 @@ def test_download_is_atomic_checked_and_cached(clean_env):
         zf.writestr("model.tflite", b"y" * 5000)
     server = _Server(buffer.getvalue())
     try:
-        path = resolve_model(url=server.url)
+        path = resolve_model("mediapipe_full", url=server.url)
     finally:
         server.close()
     assert path == model_mod.cache_dir() / "pose_landmarker_full.task"
     assert zipfile.is_zipfile(path)
-    assert resolve_model(allow_download=False) == path  # found in the cache next time
+    assert resolve_model("mediapipe_full", allow_download=False) == path  # cached next time
 
 
 def test_download_of_garbage_is_not_kept(clean_env):
     server = _Server(b"<html>captive portal</html>")
     try:
         with pytest.raises(ModelNotFoundError, match="not a MediaPipe .task bundle"):
-            resolve_model(url=server.url)
+            resolve_model("mediapipe_full", url=server.url)
     finally:
         server.close()
     assert not any(model_mod.cache_dir().iterdir())
 
 
-def test_unknown_variant():
-    with pytest.raises(ValueError, match="unknown model variant"):
-        resolve_model(variant="huge")
+def test_unknown_model():
+    with pytest.raises(ValueError, match="unknown model 'huge'"):
+        resolve_model("huge")

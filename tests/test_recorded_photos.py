@@ -10,10 +10,10 @@ import sys
 import pytest
 from shared_paths import ROOT
 
-from alignment.analysis import analyse
-from alignment.evaluation import evaluate
-from alignment.rules import load_pose
-from alignment.skeleton import Skeleton
+from alignment.core.analysis import analyse
+from alignment.core.evaluation import evaluate
+from alignment.core.rules import load_pose
+from alignment.core.skeleton import Skeleton
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from evaluate_images import recorded_records  # noqa: E402
@@ -74,11 +74,14 @@ def test_implausible_skeletons_give_no_advice(name):
     assert v.message.startswith("I can't see well enough")
 
 
-@pytest.mark.parametrize(("name", "words"), [
-    ("other/y82ukr_warrior2_1.jpg", "Sit down"),
-    ("other/y82ukr_baddhakonasana_1.jpg", "Straighten one leg"),
-    ("other/y82ukr_parivrttajanu_1.jpg", "Face along your straight leg"),
-])
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("other/y82ukr_warrior2_1.jpg", "Sit down"),
+        ("other/y82ukr_baddhakonasana_1.jpg", "Straighten one leg"),
+        ("other/y82ukr_parivrttajanu_1.jpg", "Face along your straight leg"),
+    ],
+)
 def test_other_poses_say_what_is_missing(name, words):
     v = verdict(name)
     assert v.in_pose is False and not v.faults

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from skeletons import seated, standing
 
-from alignment.analysis import DOUBTFUL_CONFIDENCE, analyse
-from alignment.measurements import measure
-from alignment.rules import (
+from alignment.core.analysis import DOUBTFUL_CONFIDENCE, analyse
+from alignment.core.measurements import measure
+from alignment.core.rules import (
     LEVELS,
     RuleFileError,
     available_poses,
@@ -26,8 +26,15 @@ POSE_MD_MISTAKES = 10  # rows in ../shared/POSE.md, "Common mistakes and their c
 
 def test_janu_rule_file_covers_every_mistake():
     ids = {r.id for r in JANU.rules}
-    assert {"rounded_back", "leaning_back", "straight_leg_bent", "bent_knee_lifted",
-            "legs_too_close", "foot_on_knee", "shoulders_hunched"} <= ids
+    assert {
+        "rounded_back",
+        "leaning_back",
+        "straight_leg_bent",
+        "bent_knee_lifted",
+        "legs_too_close",
+        "foot_on_knee",
+        "shoulders_hunched",
+    } <= ids
     assert len(JANU.rules) + len(JANU.unobservable) >= POSE_MD_MISTAKES - 1
     for rule in JANU.rules:
         assert rule.source.startswith("POSE.md"), rule.id
@@ -61,16 +68,19 @@ def test_a_second_pose_is_data():
     assert analyse(seated(both_straight=True, yaw=45), JANU).in_pose is False
 
 
-@pytest.mark.parametrize(("skeleton", "rule_id"), [
-    (seated(head_curl=30), "rounded_back"),
-    (seated(torso_incline=-15), "leaning_back"),
-    (seated(extended_knee=140), "straight_leg_bent"),
-    (seated(knee_lift=0.3, yaw=45), "bent_knee_lifted"),
-    (seated(thigh_angle=30, yaw=60, bent_visibility=0.95), "legs_too_close"),
-    (seated(foot_position=0.95), "foot_on_knee"),
-    (seated(neck=0.03, torso_incline=0), "shoulders_hunched"),
-    (seated(shoulder_twist=55), "pelvis_twisted"),
-])
+@pytest.mark.parametrize(
+    ("skeleton", "rule_id"),
+    [
+        (seated(head_curl=30), "rounded_back"),
+        (seated(torso_incline=-15), "leaning_back"),
+        (seated(extended_knee=140), "straight_leg_bent"),
+        (seated(knee_lift=0.3, yaw=45), "bent_knee_lifted"),
+        (seated(thigh_angle=30, yaw=60, bent_visibility=0.95), "legs_too_close"),
+        (seated(foot_position=0.95), "foot_on_knee"),
+        (seated(neck=0.03, torso_incline=0), "shoulders_hunched"),
+        (seated(shoulder_twist=55), "pelvis_twisted"),
+    ],
+)
 def test_each_mistake_is_found_and_only_it(skeleton, rule_id):
     verdict = analyse(skeleton, JANU)
     assert verdict.in_pose is True
@@ -124,7 +134,7 @@ def test_recognition_uncertain_when_requirements_cannot_be_measured():
 
 # ------------------------------------------------------------------ validation errors
 
-VALID = '''
+VALID = """
 [pose]
 id = "x"
 name = "X"
@@ -138,7 +148,7 @@ severity = "major"
 cue = "c"
 correction = "c"
 source = "s"
-'''
+"""
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -152,18 +162,24 @@ def test_minimal_file_loads(tmp_path):
     assert pose.rules[0].bounds["strict"].max == 10
 
 
-@pytest.mark.parametrize(("change", "field", "words"), [
-    (('measurement = "spine_rounding"', 'measurement = "spine_roundness"'), "measurement",
-     "unknown measurement"),
-    (("max = 10", 'max = "ten"'), "max", "must be float"),
-    (("max = 10", ""), "min", "a bound is required"),
-    (('severity = "major"', 'severity = "huge"'), "severity", "must be one of"),
-    (('cue = "c"', 'cue = ""'), "cue", "must not be empty"),
-    (('cue = "c"', 'cue = "c"\ncolour = "red"'), "colour", "unknown field"),
-    (('source = "s"', ""), "source", "is required"),
-    (("max = 10", "max = 10\nmin_confidence = 2"), "min_confidence", "between 0 and 1"),
-    (("max = 10", "max = 10\nmin = 20"), "min", "greater than max"),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        (
+            ('measurement = "spine_rounding"', 'measurement = "spine_roundness"'),
+            "measurement",
+            "unknown measurement",
+        ),
+        (("max = 10", 'max = "ten"'), "max", "must be float"),
+        (("max = 10", ""), "min", "a bound is required"),
+        (('severity = "major"', 'severity = "huge"'), "severity", "must be one of"),
+        (('cue = "c"', 'cue = ""'), "cue", "must not be empty"),
+        (('cue = "c"', 'cue = "c"\ncolour = "red"'), "colour", "unknown field"),
+        (('source = "s"', ""), "source", "is required"),
+        (("max = 10", "max = 10\nmin_confidence = 2"), "min_confidence", "between 0 and 1"),
+        (("max = 10", "max = 10\nmin = 20"), "min", "greater than max"),
+    ],
+)
 def test_errors_name_the_file_the_rule_and_the_field(tmp_path, change, field, words):
     path = write(tmp_path, VALID.replace(*change))
     with pytest.raises(RuleFileError) as err:

@@ -1,4 +1,4 @@
-"""Tests for alignment.smoothing.OneEuroFilter."""
+"""Tests for alignment.session.smoothing.OneEuroFilter."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from alignment.smoothing import OneEuroFilter
+from alignment.session.smoothing import OneEuroFilter
 
 FPS = 30.0
 

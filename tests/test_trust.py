@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from skeletons import seated
 
-from alignment.analysis import DOUBTFUL_CONFIDENCE, analyse
-from alignment.measurements import measure
-from alignment.rules import load_pose
-from alignment.skeleton import Joint, Skeleton
-from alignment.trust import assess
+from alignment.core.analysis import DOUBTFUL_CONFIDENCE, analyse
+from alignment.core.measurements import measure
+from alignment.core.rules import load_pose
+from alignment.core.skeleton import Skeleton
+from alignment.core.topology import Joint
+from alignment.core.trust import assess
 
 POSE = load_pose("janu_sirsasana")
 
@@ -20,7 +23,7 @@ def check(skeleton: Skeleton):
 def with_world(skeleton: Skeleton, joint: int, xyz) -> Skeleton:
     world = skeleton.world.copy()
     world[joint] = xyz
-    return Skeleton(skeleton.image, world, skeleton.visibility, skeleton.width, skeleton.height)
+    return replace(skeleton, world=world)
 
 
 def test_a_good_skeleton_is_trusted():
@@ -32,9 +35,9 @@ def test_hidden_torso_is_untrusted():
     skeleton = seated()
     vis = skeleton.visibility.copy()
     vis[[Joint.LEFT_HIP, Joint.RIGHT_HIP]] = 0.2
-    report = check(Skeleton(skeleton.image, skeleton.world, vis, 800, 600))
+    report = check(replace(skeleton, visibility=vis))
     assert not report.trusted
-    verdict = analyse(Skeleton(skeleton.image, skeleton.world, vis, 800, 600), POSE)
+    verdict = analyse(replace(skeleton, visibility=vis), POSE)
     assert verdict.status == "uncertain" and not verdict.faults
     assert verdict.message.startswith("I can't see well enough")
 
@@ -83,7 +86,7 @@ def test_short_straight_leg_is_implausible():
     world = skeleton.world.copy()
     for joint in (Joint.LEFT_KNEE, Joint.LEFT_ANKLE, Joint.LEFT_HEEL, Joint.LEFT_FOOT_INDEX):
         world[joint] = world[Joint.LEFT_HIP] + (world[joint] - world[Joint.LEFT_HIP]) * 0.5
-    short = Skeleton(skeleton.image, world, skeleton.visibility, 800, 600)
+    short = replace(skeleton, world=world)
     assert any("too short" in r for r in check(short).reasons)
 
 
@@ -91,7 +94,7 @@ def test_swapped_sides_are_not_reported():
     skeleton = seated(extended="left")
     world = skeleton.world.copy()
     world[:, 2] = -world[:, 2]  # the far side now looks near: left and right swapped in depth
-    swapped = Skeleton(skeleton.image, world, skeleton.visibility, 800, 600)
+    swapped = replace(skeleton, world=world)
     report = check(swapped)
     assert report.sides_doubtful
     assert analyse(swapped, POSE).extended_leg is None

@@ -10,9 +10,9 @@ import av
 import pytest
 from shared_paths import SHARED
 
-from alignment.cli import main
-from alignment.clips import Shot, build_clip
-from alignment.session import IN_POSE
+from alignment.cli.main import main
+from alignment.io.clips import Shot, build_clip
+from alignment.session.tracker import IN_POSE
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -30,9 +30,21 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     clip = tmp / "clip.mp4"
     build_clip([Shot(janu, 3.0), Shot(janu, 3.0, mirror=True)], clip, fps=30, size=(640, 480))
     files = {name: tmp / name for name in ("out.mp4", "s.json", "t.csv", "p.png")}
-    argv = ["video", str(clip), "--out", str(files["out.mp4"]), "--json", str(files["s.json"]),
-            "--csv", str(files["t.csv"]), "--plot", str(files["p.png"]), "--every", "2",
-            "--quiet"]  # the default (full) model: the lite one does not see this photo's pose
+    argv = [
+        "video",
+        str(clip),
+        "--out",
+        str(files["out.mp4"]),
+        "--json",
+        str(files["s.json"]),
+        "--csv",
+        str(files["t.csv"]),
+        "--plot",
+        str(files["p.png"]),
+        "--every",
+        "2",
+        "--quiet",
+    ]  # the default (full) model: the lite one does not see this photo's pose
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ALIGNMENT_MODEL", str(models))
         status = main(argv)
@@ -92,8 +104,9 @@ def test_plot_is_a_png(outputs: dict) -> None:
     assert image.shape[0] > 200 and image.shape[1] > 400
 
 
-def test_summary_is_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_summary_is_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     janu = SHARED / "samples" / "images" / "janu" / "y82ukr_30.jpg"
     if not janu.is_file():
         pytest.skip(f"needs the shared photos under {SHARED}")

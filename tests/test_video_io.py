@@ -1,4 +1,4 @@
-"""Tests for alignment.video_io: reading (rotation, VFR, damage) and writing (mp4/webm/y4m)."""
+"""Tests for alignment.io.video: reading (rotation, VFR, damage) and writing (mp4/webm/y4m)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from shared_paths import SHARED
 
-from alignment.video_io import (
+from alignment.io.video import (
     Frame,
     FrameReader,
     VideoError,

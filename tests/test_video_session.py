@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -17,12 +18,17 @@ import numpy as np
 import pytest
 from shared_paths import ROOT, SHARED
 
-from alignment.analysis import Verdict
-from alignment.cli import main
-from alignment.clips import Shot, build_clip
-from alignment.model import resolve_model
-from alignment.rules import RuleResult, load_pose
-from alignment.session import (
+from alignment.cli.main import main
+from alignment.core.analysis import Verdict
+from alignment.core.rules import RuleResult, load_pose
+from alignment.core.skeleton import Skeleton
+from alignment.estimators.presets import open_estimator
+from alignment.io.clips import Shot, build_clip
+from alignment.io.video import VideoError
+from alignment.pipeline.video import VideoResult, analyse_video
+from alignment.present.text import summary_text
+from alignment.session.summary import asymmetry, summarise
+from alignment.session.timeline import (
     FOLDING,
     HOLDING,
     IN_POSE,
@@ -32,19 +38,15 @@ from alignment.session import (
     SETTING_UP,
     UNCERTAIN,
     FrameRecord,
-    SessionTracker,
-    asymmetry,
     build_segments,
-    summarise,
 )
-from alignment.skeleton import Skeleton
-from alignment.video_cli import VideoResult, analyse_video, summary_text
-from alignment.video_io import VideoError
+from alignment.session.tracker import SessionTracker
 
 IMAGES = SHARED / "samples" / "images"
 VIDEOS = SHARED / "samples" / "videos"
 MODELS = SHARED / "models"
 FPS = 30.0
+QUALITY = "fast"  # the preset the session clips run through
 POSE = load_pose("janu_sirsasana")
 RULE = "rounded_back"  # the heaviest rule: its cue is the one shown first
 
@@ -61,29 +63,45 @@ def fake_verdict(kind: str, side: str | None = "left", flex: float = 40.0) -> Ve
     if kind == "none":
         return None
     if kind == "doubt":
-        return Verdict(person_found=True, trusted=False, message="I can't see well enough: x.")
+        return Verdict(person_found=True, pose_name=POSE.name, trusted=False)
     if kind == "out":
-        return Verdict(person_found=True, trusted=True, in_pose=False, message="Not in it.")
+        return Verdict(
+            person_found=True,
+            pose_name=POSE.name,
+            trusted=True,
+            in_pose=False,
+            missing=["Sit down."],
+        )
     rule = POSE.rule(RULE)
     status = {"fault": "fault", "ok": "ok", "rule_uncertain": "uncertain"}[kind]
     value = {"fault": 30.0, "ok": 5.0, "rule_uncertain": None}[kind]
     results = [RuleResult(rule, status, value, 0.9, rule.bounds["standard"])]
-    results += [RuleResult(r, "ok", 0.0, 0.9, r.bounds["standard"])
-                for r in POSE.rules if r.id != RULE]
-    return Verdict(person_found=True, trusted=True, in_pose=True, extended_leg=side,
-                   results=results, score=50 if kind == "fault" else 100,
-                   message=rule.cue if kind == "fault" else "Good alignment.")
+    results += [
+        RuleResult(r, "ok", 0.0, 0.9, r.bounds["standard"]) for r in POSE.rules if r.id != RULE
+    ]
+    return Verdict(
+        person_found=True,
+        pose_name=POSE.name,
+        trusted=True,
+        in_pose=True,
+        extended_leg=side,
+        results=results,
+        score=50 if kind == "fault" else 100,
+    )
 
 
 @pytest.fixture
 def scripted(monkeypatch: pytest.MonkeyPatch) -> SessionTracker:
-    monkeypatch.setattr("alignment.session.analyse",
-                        lambda sk, pose, level: sk or Verdict(person_found=False))
+    monkeypatch.setattr(
+        "alignment.session.tracker.analyse",
+        lambda sk, pose, level: sk or Verdict(person_found=False),
+    )
     return SessionTracker(POSE, smooth=False)
 
 
-def run_script(tracker: SessionTracker, script: list[tuple[float, str]], side: str = "left",
-               start: float = 0.0) -> list:
+def run_script(
+    tracker: SessionTracker, script: list[tuple[float, str]], side: str = "left", start: float = 0.0
+) -> list:
     """Feed (seconds, kind) steps at 30 fps; returns the LiveState of every frame."""
     lives, t = [], start
     for seconds, kind in script:
@@ -101,12 +119,15 @@ def test_a_fault_shorter_than_cue_on_never_shows(scripted: SessionTracker) -> No
     lives = run_script(scripted, [(2, "ok"), (0.9, "fault"), (2, "ok"), (0.5, "fault"), (1, "ok")])
     assert any(RULE in r.faults for r in scripted.records)  # the frames did see the fault
     assert cue_times(scripted) == []
-    assert all(live.cue == "Good. Breathe and stay." for live in lives)
+    # What is shown follows what has lasted: never the short faults, in words or colour.
+    assert all(live.feedback.message == "Good alignment. Keep breathing." for live in lives)
+    assert all(live.feedback.status == "good" and live.feedback.score == 100 for live in lives)
     assert scripted.summary()["faults"] == []
 
 
 def test_a_lasting_fault_shows_after_cue_on_and_clears_after_cue_off(
-        scripted: SessionTracker) -> None:
+    scripted: SessionTracker,
+) -> None:
     lives = run_script(scripted, [(2, "ok"), (3, "fault"), (3, "ok")])
     shown = cue_times(scripted)
     # Shown from 1 s into the fault (t = 3) until 1 s of good frames have passed (t = 6).
@@ -114,7 +135,13 @@ def test_a_lasting_fault_shows_after_cue_on_and_clears_after_cue_off(
     assert shown[-1] == pytest.approx(5.0 + scripted.cue_off_s, abs=1.5 / FPS)
     assert np.allclose(np.diff(shown), 1 / FPS)  # one unbroken stretch
     cue = POSE.rule(RULE).cue
-    assert [live.cue == cue for live in lives] == [RULE in r.cues for r in scripted.records]
+    assert [live.feedback.message == cue for live in lives] == [
+        RULE in r.cues for r in scripted.records
+    ]
+    # The colour (status) and the words always agree: red exactly while the cue shows.
+    assert [live.feedback.status == "faults" for live in lives] == [
+        RULE in r.cues for r in scripted.records
+    ]
     fault = scripted.summary()["faults"][0]
     assert fault["rule"] == RULE and fault["seconds"] == pytest.approx(3.0, abs=0.1)
     assert fault["first_seen_s"] == pytest.approx(3.0, abs=0.1)
@@ -134,20 +161,20 @@ def test_a_rule_that_cannot_be_judged_claims_nothing(scripted: SessionTracker) -
     assert all(r.state == IN_POSE and r.cues == () for r in judged_again)
 
 
-def test_doubt_after_the_pose_claims_nothing_beyond_the_bridge(
-        scripted: SessionTracker) -> None:
+def test_doubt_after_the_pose_claims_nothing_beyond_the_bridge(scripted: SessionTracker) -> None:
     lives = run_script(scripted, [(3, "fault"), (3, "doubt")])
     scripted.finish()
-    doubt = [(r, live) for r, live in zip(scripted.records, lives, strict=True)
-             if r.state == UNCERTAIN]
+    doubt = [
+        (r, live) for r, live in zip(scripted.records, lives, strict=True) if r.state == UNCERTAIN
+    ]
     assert len(doubt) == 90
     # Live, the cue is carried over a short doubt (it may be a moment inside the pose) ...
-    carried = [r.time_s for r, live in doubt if live.active_cues]
+    carried = [r.time_s for r, live in doubt if live.feedback.cues]
     assert carried and max(carried) - 3.0 <= scripted.bridge_s + 1e-9
     assert max(carried) == pytest.approx(3.0 - 1 / FPS + scripted.bridge_s, abs=1.5 / FPS)
     # ... and not beyond the bridge; the pose did not resume, so the record claims nothing.
     assert all(r.cues == () and r.faults == () for r, _ in doubt)
-    assert all(not live.active_cues for r, live in doubt if r.time_s > 3.0 + scripted.bridge_s)
+    assert all(not live.feedback.cues for r, live in doubt if r.time_s > 3.0 + scripted.bridge_s)
     summary = scripted.summary()
     assert summary["faults"][0]["seconds"] == pytest.approx(2.0, abs=0.1)
 
@@ -157,8 +184,7 @@ def test_doubt_ending_in_another_pose_is_cleared_at_once(scripted: SessionTracke
     assert all(r.cues == () for r in scripted.records if r.state != IN_POSE)
 
 
-def test_a_short_doubt_inside_the_pose_keeps_the_cue_and_the_hold(
-        scripted: SessionTracker) -> None:
+def test_a_short_doubt_inside_the_pose_keeps_the_cue_and_the_hold(scripted: SessionTracker) -> None:
     lives = run_script(scripted, [(3, "fault"), (1, "doubt"), (3, "fault")])
     doubt = [r for r in scripted.records if r.state == UNCERTAIN]
     assert doubt and all(r.cues == (RULE,) for r in doubt)  # the pose resumed: cue stands
@@ -182,8 +208,9 @@ def test_leaving_the_pose_drops_the_cue_at_once(scripted: SessionTracker) -> Non
     lives = run_script(scripted, [(3, "fault"), (1, "out"), (1, "none")])
     out = [live for live in lives if live.record.state in (NOT_IN_POSE, NOT_IN_FRAME)]
     assert len(out) == 60
-    assert all(not live.active_cues and live.side is None for live in out)
-    assert [live.cue for live in out[:1]] == ["Not in it."]
+    assert all(not live.feedback.cues and live.side is None for live in out)
+    assert out[0].feedback.message == f"Not in {POSE.name}: Sit down."
+    assert out[0].feedback.status == "not_in_pose"
 
 
 # =========================================================================== segments
@@ -191,9 +218,16 @@ def test_leaving_the_pose_drops_the_cue_at_once(scripted: SessionTracker) -> Non
 
 def rec(t: float, state: str, side: str | None = None, flex: float | None = 40.0) -> FrameRecord:
     in_pose = state == IN_POSE
-    return FrameRecord(time_s=t, state=state, extended_leg=side if in_pose else None,
-                       score=100 if in_pose else None, faults=(), cues=(),
-                       metrics={"hip_flexion": flex if in_pose else None}, message="")
+    return FrameRecord(
+        time_s=t,
+        state=state,
+        extended_leg=side if in_pose else None,
+        score=100 if in_pose else None,
+        faults=(),
+        cues=(),
+        metrics={"hip_flexion": flex if in_pose else None},
+        message="",
+    )
 
 
 def timeline(*steps: tuple[float, str, str | None]) -> list[FrameRecord]:
@@ -210,9 +244,14 @@ def kinds(segments: list[dict]) -> list[tuple[str, str | None]]:
 
 
 def test_short_flicker_is_absorbed() -> None:
-    records = timeline((3, IN_POSE, "left"), (0.3, NOT_IN_POSE, None), (3, IN_POSE, "left"),
-                       (0.2, IN_POSE, "right"), (2, IN_POSE, "left"))
-    segments = build_segments(records)
+    records = timeline(
+        (3, IN_POSE, "left"),
+        (0.3, NOT_IN_POSE, None),
+        (3, IN_POSE, "left"),
+        (0.2, IN_POSE, "right"),
+        (2, IN_POSE, "left"),
+    )
+    segments = build_segments(records, POSE.movement)
     assert kinds(segments) == [(HOLDING, "left")]
     assert segments[0]["start"] == 0.0
     assert segments[0]["end"] == pytest.approx(8.5, abs=1e-6)
@@ -220,19 +259,25 @@ def test_short_flicker_is_absorbed() -> None:
 
 def test_brief_uncertain_gap_inside_a_pose_is_bridged_a_long_one_is_not() -> None:
     short = timeline((3, IN_POSE, "left"), (1.2, UNCERTAIN, None), (3, IN_POSE, "left"))
-    assert kinds(build_segments(short)) == [(HOLDING, "left")]
+    assert kinds(build_segments(short, POSE.movement)) == [(HOLDING, "left")]
     long = timeline((3, IN_POSE, "left"), (2.0, UNCERTAIN, None), (3, IN_POSE, "left"))
-    assert kinds(build_segments(long)) == [(HOLDING, "left"), (UNCERTAIN, None),
-                                           (HOLDING, "left")]
+    assert kinds(build_segments(long, POSE.movement)) == [
+        (HOLDING, "left"),
+        (UNCERTAIN, None),
+        (HOLDING, "left"),
+    ]
     # Doubt that does not lead back into the pose is never bridged.
     after = timeline((3, IN_POSE, "left"), (1.0, UNCERTAIN, None), (3, NOT_IN_POSE, None))
-    assert kinds(build_segments(after)) == [(HOLDING, "left"), (UNCERTAIN, None),
-                                            (NOT_IN_POSE, None)]
+    assert kinds(build_segments(after, POSE.movement)) == [
+        (HOLDING, "left"),
+        (UNCERTAIN, None),
+        (NOT_IN_POSE, None),
+    ]
 
 
 def test_a_change_of_side_starts_a_new_segment() -> None:
     records = timeline((1, NOT_IN_FRAME, None), (4, IN_POSE, "left"), (4, IN_POSE, "right"))
-    segments = build_segments(records)
+    segments = build_segments(records, POSE.movement)
     assert kinds(segments) == [(NOT_IN_FRAME, None), (HOLDING, "left"), (HOLDING, "right")]
     assert [s["start"] for s in segments] == pytest.approx([0.0, 1.0, 5.0], abs=1e-6)
 
@@ -241,15 +286,19 @@ def test_phases_of_one_side() -> None:
     """Sit upright 2 s, fold from 90 to 40 degrees in 3 s, hold 5 s, come up in 3 s."""
     flex = [*[90.0] * 60, *np.linspace(90, 40, 90), *[40.0] * 150, *np.linspace(40, 90, 90)]
     records = [rec(i / FPS, IN_POSE, "right", f) for i, f in enumerate(flex)]
-    segments = build_segments(records)
-    assert kinds(segments) == [(SETTING_UP, "right"), (FOLDING, "right"), (HOLDING, "right"),
-                               (RELEASING, "right")]
+    segments = build_segments(records, POSE.movement)
+    assert kinds(segments) == [
+        (SETTING_UP, "right"),
+        (FOLDING, "right"),
+        (HOLDING, "right"),
+        (RELEASING, "right"),
+    ]
     bounds = [s["start"] for s in segments[1:]]
     assert bounds == pytest.approx([2.0, 5.0, 10.0], abs=0.35)
 
 
 def test_empty_session() -> None:
-    assert build_segments([]) == []
+    assert build_segments([], POSE.movement) == []
     summary = summarise([], POSE, [])
     assert summary["frames_analysed"] == 0 and summary["duration_s"] == 0.0
     assert summary["asymmetry"]["compared"] is False
@@ -259,54 +308,57 @@ def test_empty_session() -> None:
 
 
 def side_stats(flex: float | None, hold: float = 30.0) -> dict:
-    return {"typical_fold_hip_flexion": flex, "hold_seconds": hold if flex else 0.0}
+    return {"typical_movement": flex, "hold_seconds": hold if flex else 0.0}
 
 
 def test_the_tighter_side_folds_less() -> None:
-    result = asymmetry({"left": side_stats(55.0), "right": side_stats(35.0)})
+    result = asymmetry({"left": side_stats(55.0), "right": side_stats(35.0)}, POSE)
     assert result["compared"] is True
     assert result["tighter_side"] == "left"
-    assert result["difference_deg"] == 20.0
-    assert "left-leg side is tighter" in result["note"]
-    mirrored = asymmetry({"left": side_stats(35.0), "right": side_stats(55.0)})
+    assert result["difference"] == 20.0
+    assert "The tighter side: left leg extended" in result["note"]
+    mirrored = asymmetry({"left": side_stats(35.0), "right": side_stats(55.0)}, POSE)
     assert mirrored["tighter_side"] == "right"
 
 
 def test_a_small_difference_is_not_an_asymmetry() -> None:
-    result = asymmetry({"left": side_stats(40.0), "right": side_stats(45.0)})
+    result = asymmetry({"left": side_stats(40.0), "right": side_stats(45.0)}, POSE)
     assert result["compared"] is True and result["tighter_side"] is None
-    assert "about the same" in result["note"]
+    assert "Both sides go about as deep" in result["note"]
 
 
 def test_one_side_only_is_not_compared() -> None:
-    result = asymmetry({"left": side_stats(None), "right": side_stats(40.0)})
-    assert result == {"compared": False, "tighter_side": None, "difference_deg": None,
-                      "note": "Only the right side was seen in the pose; do both sides to "
-                              "compare them."}
-    assert asymmetry({"left": side_stats(None), "right": side_stats(None)})["note"] == (
-        "Neither side was seen in the pose.")
+    result = asymmetry({"left": side_stats(None), "right": side_stats(40.0)}, POSE)
+    assert result == {
+        "compared": False,
+        "tighter_side": None,
+        "difference": None,
+        "note": "Only one side was seen in the pose (right leg extended); do both sides to "
+        "compare them.",
+    }
+    assert asymmetry({"left": side_stats(None), "right": side_stats(None)}, POSE)["note"] == (
+        "Neither side was seen in the pose."
+    )
 
 
 def test_summary_compares_the_sides_it_saw() -> None:
     records = timeline((4, IN_POSE, "left"), (4, IN_POSE, "right"))
     for r in records:
         r.metrics["hip_flexion"] = 60.0 if r.extended_leg == "left" else 35.0
-    summary = summarise(records, POSE, build_segments(records))
-    assert summary["sides"]["left"]["typical_fold_hip_flexion"] == 60.0
-    assert summary["sides"]["right"]["best_fold_hip_flexion"] == 35.0
+    summary = summarise(records, POSE, build_segments(records, POSE.movement))
+    assert summary["sides"]["left"]["typical_movement"] == 60.0
+    assert summary["sides"]["right"]["best_movement"] == 35.0
     assert summary["asymmetry"]["tighter_side"] == "left"
     one_side = records[:120]
-    summary = summarise(one_side, POSE, build_segments(one_side))
+    summary = summarise(one_side, POSE, build_segments(one_side, POSE.movement))
     assert summary["asymmetry"]["compared"] is False
-    assert "Only the left side" in summary_text(summary)
+    assert "Only one side" in summary_text(summary, POSE)
 
 
 # =========================================================================== real skeletons
 
 LANDMARKS = json.loads((ROOT / "samples" / "shared_landmarks.json").read_text())
 SKELETONS = {r["file"]: r["skeleton"] for r in LANDMARKS}
-# Left and right landmark indices swapped (BlazePose topology).
-SWAP = [0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, *[i + 1 if i % 2 else i - 1 for i in range(11, 33)]]
 
 
 def skeleton(name: str) -> Skeleton | None:
@@ -315,23 +367,27 @@ def skeleton(name: str) -> Skeleton | None:
 
 
 def other_side(sk: Skeleton) -> Skeleton:
-    """The same body doing the other side: mirrored, with left and right landmarks swapped
-    (what the model reports for the mirrored photo)."""
-    m = sk.mirrored()
-    return Skeleton(m.image[SWAP], m.world[SWAP], m.visibility[SWAP], m.width, m.height)
+    """The same body doing the other side: what a model reports for the mirrored photo."""
+    return sk.mirrored()
 
 
-def jittered(sk: Skeleton | None, seconds: float, rng: np.random.Generator,
-             start: float) -> Iterator[tuple[float, Skeleton | None]]:
+def jittered(
+    sk: Skeleton | None, seconds: float, rng: np.random.Generator, start: float
+) -> Iterator[tuple[float, Skeleton | None]]:
     for i in range(round(seconds * FPS)):
         t = start + i / FPS
         if sk is None:
             yield t, None
             continue
-        yield t, Skeleton(sk.image + rng.normal(0, 1.0, sk.image.shape),
-                          sk.world + rng.normal(0, 0.004, sk.world.shape),
-                          np.clip(sk.visibility + rng.normal(0, 0.01, 33), 0, 1),
-                          sk.width, sk.height)
+        yield (
+            t,
+            replace(
+                sk,
+                image=sk.image + rng.normal(0, 1.0, sk.image.shape),
+                world=sk.world + rng.normal(0, 0.004, sk.world.shape),
+                visibility=np.clip(sk.visibility + rng.normal(0, 0.01, sk.visibility.shape), 0, 1),
+            ),
+        )
 
 
 def test_session_from_recorded_skeletons() -> None:
@@ -349,8 +405,12 @@ def test_session_from_recorded_skeletons() -> None:
         t += seconds
     tracker.finish()
     summary = tracker.summary()
-    assert kinds(summary["segments"]) == [(NOT_IN_POSE, None), (HOLDING, "left"),
-                                          (NOT_IN_FRAME, None), (HOLDING, "right")]
+    assert kinds(summary["segments"]) == [
+        (NOT_IN_POSE, None),
+        (HOLDING, "left"),
+        (NOT_IN_FRAME, None),
+        (HOLDING, "right"),
+    ]
     for side in ("left", "right"):
         assert summary["sides"][side]["hold_seconds"] == pytest.approx(5.0, abs=0.1)
         assert summary["sides"][side]["faults"][RULE] == pytest.approx(4.0, abs=0.2)
@@ -365,18 +425,18 @@ def test_session_from_recorded_skeletons() -> None:
             assert r.cues == () and r.faults == ()
     # Live: the hold timer runs on the side held, and the cue is the rule's.
     assert lives[2 * 30 + 4 * 30].side == "left"
-    assert lives[2 * 30 + 4 * 30].cue == POSE.rule(RULE).cue
+    assert lives[2 * 30 + 4 * 30].feedback.message == POSE.rule(RULE).cue
     assert lives[-1].hold_s["left"] == pytest.approx(5.0, abs=0.1)
     assert lives[-1].hold_s["right"] == pytest.approx(5.0, abs=0.1)
     assert lives[(2 + 5) * 30 + 10].side is None  # nobody in view
 
 
 def test_record_row_columns() -> None:
-    from alignment.session import record_row
+    from alignment.present.report import timeline_row
 
     tracker = SessionTracker(POSE)
     tracker.update(0.0, skeleton("janu/y82ukr_30.jpg"))
-    row = record_row(tracker.records[0])
+    row = timeline_row(tracker.records[0])
     assert list(row)[:6] == ["time_s", "state", "extended_leg", "score", "faults", "cues"]
     assert row["state"] == IN_POSE and row["extended_leg"] == "left"
     assert "hip_flexion" in row and row["message"]
@@ -399,15 +459,16 @@ def session_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], 
     images = shared_dir("samples", "images")
     shared_dir("models")
     dandasana, janu = images / "other" / "y82ukr_dandasana_1.jpg", images / "janu" / "y82ukr_30.jpg"
-    shots = [Shot(dandasana, 3.0, label="dandasana"), Shot(janu, 6.0, label="janu"),
-             Shot(dandasana, 3.0, mirror=True, label="dandasana"),
-             Shot(janu, 6.0, mirror=True, label="janu")]
+    shots = [
+        Shot(dandasana, 3.0, label="dandasana"),
+        Shot(janu, 6.0, label="janu"),
+        Shot(dandasana, 3.0, mirror=True, label="dandasana"),
+        Shot(janu, 6.0, mirror=True, label="janu"),
+    ]
     path = tmp_path_factory.mktemp("session") / "session.mp4"
     truth = build_clip(shots, path, fps=FPS, size=(640, 480), seed=7)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ALIGNMENT_MODEL", str(MODELS))
-        model = resolve_model(None, "full", allow_download=False)
-    return truth, analyse_video(path, POSE, model)
+    with open_estimator(QUALITY, "video", [MODELS], allow_download=False) as estimator:
+        return truth, analyse_video(path, POSE, estimator)
 
 
 @pytest.mark.shared
@@ -435,7 +496,7 @@ def test_session_compares_the_two_sides(session_clip) -> None:
     assert set(asym["typical_fold_hip_flexion"]) == {"left", "right"}
     # The same photo on both sides: not reported as one side being tighter.
     assert asym["tighter_side"] is None, asym
-    assert "Asymmetry:" in summary_text(result.summary)
+    assert "Asymmetry:" in summary_text(result.summary, POSE)
 
 
 @pytest.mark.shared
@@ -445,7 +506,7 @@ def test_session_reports_the_rounded_back(session_clip) -> None:
     assert RULE in faults, result.summary["faults"]  # labelled "rounded" in labels.csv
     assert set(faults[RULE]["by_side"]) == {"left", "right"}
     assert faults[RULE]["seconds"] > 6.0
-    assert "Lengthen your spine" in summary_text(result.summary)
+    assert "Lengthen your spine" in summary_text(result.summary, POSE)
 
 
 @pytest.mark.shared
@@ -466,13 +527,14 @@ def test_no_fault_is_claimed_in_dandasana(session_clip) -> None:
 
 @pytest.mark.shared
 @pytest.mark.parametrize(
-    "name", sorted(p.name for p in VIDEOS.glob("*.*")) if VIDEOS.is_dir() else ["(missing)"])
+    "name", sorted(p.name for p in VIDEOS.glob("*.*")) if VIDEOS.is_dir() else ["(missing)"]
+)
 def test_real_videos_are_not_the_pose(name: str) -> None:
     """Warrior II, Down Dog, a backbend, child pose, people not doing yoga: processed without
-    error, never taken for Janu Sirsasana, no Janu fault claimed (lite model, every 3rd frame)."""
+    error, never taken for Janu Sirsasana, no Janu fault claimed (every 3rd frame)."""
     path = shared_dir("samples", "videos", name)
-    model = shared_dir("models", "pose_landmarker_lite.task")
-    result = analyse_video(path, POSE, model, every=3)
+    with open_estimator(QUALITY, "video", [shared_dir("models")], allow_download=False) as est:
+        result = analyse_video(path, POSE, est, every=3)
     summary = result.summary
     assert result.damage is None, result.damage
     assert summary["frames_analysed"] >= 5
@@ -498,8 +560,21 @@ def bad_files(tmp: Path) -> dict[str, Path]:
     return {"corrupt": corrupt, "text": text, "jpeg": jpeg, "missing": tmp / "missing.mp4"}
 
 
-BAD_MESSAGES = {"corrupt": "cannot be opened as video", "text": "cannot be opened as video",
-                "jpeg": "not a video file", "missing": "file not found"}
+BAD_MESSAGES = {
+    "corrupt": "cannot be opened as video",
+    "text": "cannot be opened as video",
+    "jpeg": "not a video file",
+    "missing": "file not found",
+}
+
+
+class NoEstimator:
+    """Fails the test if a frame ever reaches it."""
+
+    name, models, people_in_last_frame = "none", [], 0
+
+    def detect(self, rgb, time_s=None):  # noqa: ANN001, ANN201
+        raise AssertionError("the file should have been refused before any frame")
 
 
 @pytest.mark.parametrize("kind", list(BAD_MESSAGES))
@@ -507,7 +582,7 @@ def test_unreadable_files_raise_video_error(tmp_path: Path, kind: str) -> None:
     """No model needed: the file is refused before the model is loaded."""
     path = bad_files(tmp_path)[kind]
     with pytest.raises(VideoError, match=BAD_MESSAGES[kind]) as err:
-        analyse_video(path, POSE, tmp_path / "no-model.task")
+        analyse_video(path, POSE, NoEstimator())
     assert str(path) in str(err.value)
 
 
@@ -515,7 +590,7 @@ def test_the_annotated_video_never_overwrites_the_input(tmp_path: Path) -> None:
     path = tmp_path / "session.mp4"
     path.write_bytes(b"precious")
     with pytest.raises(VideoError, match="would overwrite"):
-        analyse_video(path, POSE, tmp_path / "no-model.task", out=tmp_path / "." / "session.mp4")
+        analyse_video(path, POSE, NoEstimator(), out=tmp_path / "." / "session.mp4")
     assert path.read_bytes() == b"precious"
 
 
@@ -528,10 +603,11 @@ def shared_models(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.shared
 @pytest.mark.parametrize("kind", list(BAD_MESSAGES))
-def test_cli_refuses_unreadable_files(tmp_path: Path, kind: str, shared_models: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_unreadable_files(
+    tmp_path: Path, kind: str, shared_models: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = bad_files(tmp_path)[kind]
-    assert main(["video", str(path), "--variant", "lite", "--quiet"]) == 2
+    assert main(["video", str(path), "--quality", "fast", "--quiet"]) == 2
     out, err = capsys.readouterr()
     error = next(line for line in err.splitlines() if line.startswith("error: "))
     assert BAD_MESSAGES[kind] in error and str(path) in error
@@ -539,8 +615,9 @@ def test_cli_refuses_unreadable_files(tmp_path: Path, kind: str, shared_models: 
 
 
 @pytest.mark.shared
-def test_cli_refuses_every_zero(tmp_path: Path, shared_models: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_every_zero(
+    tmp_path: Path, shared_models: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "grey.mp4"
     grey = tmp_path / "grey.png"
     cv2.imwrite(str(grey), np.full((120, 160, 3), 128, np.uint8))
@@ -558,14 +635,15 @@ def grey_clip(tmp: Path, seconds: float, name: str = "empty.mp4") -> Path:
 
 
 @pytest.mark.shared
-def test_truncated_video_keeps_its_frames(tmp_path: Path, shared_models: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_truncated_video_keeps_its_frames(
+    tmp_path: Path, shared_models: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     full = grey_clip(tmp_path, 4.0, "full.mp4")
     cut = tmp_path / "cut.mp4"
     data = full.read_bytes()
     cut.write_bytes(data[: int(len(data) * 0.6)])
-    model = shared_models / "pose_landmarker_lite.task"
-    result = analyse_video(cut, POSE, model)
+    with open_estimator(QUALITY, "video", [shared_models], allow_download=False) as estimator:
+        result = analyse_video(cut, POSE, estimator)
     assert result.damage is not None and "truncated" in result.damage
     assert 0 < len(result.records) < 120
     assert len(result.records) == result.summary["video"]["frames_read"]
@@ -574,7 +652,7 @@ def test_truncated_video_keeps_its_frames(tmp_path: Path, shared_models: Path,
     assert result.summary["video"]["damage"] == result.damage
     assert any("damaged" in w for w in result.summary["warnings"])
 
-    assert main(["video", str(cut), "--variant", "lite", "--quiet"]) == 1
+    assert main(["video", str(cut), "--quality", "fast", "--quiet"]) == 1
     out, _ = capsys.readouterr()
     assert out.startswith("Session: ") and "Warning: the video is damaged" in out
 
@@ -582,12 +660,12 @@ def test_truncated_video_keeps_its_frames(tmp_path: Path, shared_models: Path,
 @pytest.mark.shared
 def test_video_with_nobody(tmp_path: Path, shared_models: Path) -> None:
     path = grey_clip(tmp_path, 2.0)
-    result = analyse_video(path, POSE, shared_models / "pose_landmarker_lite.task")
+    with open_estimator(QUALITY, "video", [shared_models], allow_download=False) as estimator:
+        result = analyse_video(path, POSE, estimator)
     summary = result.summary
     assert result.damage is None
     assert summary["frames_analysed"] == 60
     assert any("nobody was found" in w for w in summary["warnings"]), summary["warnings"]
     assert {s["kind"] for s in summary["segments"]} == {NOT_IN_FRAME}
     assert summary["faults"] == [] and summary["asymmetry"]["compared"] is False
-    assert "Warning: nobody was found" in summary_text(summary)
-
+    assert "Warning: nobody was found" in summary_text(summary, POSE)

@@ -1,6 +1,7 @@
 """What the pages share: settings from the environment, cached resources, the summary view.
 
-No streamlit-webrtc here: the Video and Photos pages must run without it.
+The app uses the pipeline and the presentation layers only. No streamlit-webrtc here: the
+Video and Photos pages must run without it.
 """
 
 from __future__ import annotations
@@ -14,39 +15,59 @@ from typing import Any
 
 import streamlit as st
 
-from alignment.app.lifecycle import close_at_exit
-from alignment.detector import PoseDetector
-from alignment.model import ENV_VAR as MODEL_ENV_VAR
-from alignment.model import ModelNotFoundError, resolve_model
-from alignment.rules import DEFAULT_LEVEL, LEVELS, PoseRules, RuleFileError, load_pose
-from alignment.video_cli import summary_text
+from alignment.pipeline.photo import PhotoChecker
+from alignment.pipeline.setup import (  # noqa: F401 (PoseRules: the pages' type)
+    LIVE_QUALITY,
+    PHOTO_QUALITY,
+    QUALITIES,
+    ModelNotFoundError,
+    PoseRules,
+    RuleFileError,
+    close_at_exit,
+    load_pose,
+    model_files,
+    open_estimator,
+)
+from alignment.pipeline.video import Summary
+from alignment.present.style import STATUS_LABELS, STATUS_MARKDOWN_COLOURS
+from alignment.present.text import summary_text
+from alignment.settings import (
+    DEFAULT_LEVEL,
+    DEFAULT_POSE,
+    ICE_ENV,
+    LEVEL_ENV,
+    LEVELS,
+    MODEL_ENV,
+    POSE_ENV,
+    QUALITY_ENV,
+)
 
-POSE_ENV_VAR = "ALIGNMENT_POSE"
-LEVEL_ENV_VAR = "ALIGNMENT_LEVEL"
-ICE_ENV_VAR = "ALIGNMENT_ICE_SERVERS"
-DEFAULT_POSE = "janu_sirsasana"
 LEVEL_KEY = "level"  # st.session_state key of the level chosen in the sidebar
-LEVEL_HELP = ("How strict the bounds are: gentle for beginners or stiff days, strict for "
-              "experienced practitioners.")
+LEVEL_HELP = (
+    "How strict the bounds are: gentle for beginners or stiff days, strict for experienced "
+    "practitioners."
+)
 
 
 @dataclass(frozen=True)
 class Settings:
     """What the app was started with (see `alignment app`)."""
 
-    model: Path | None
+    models: list[Path]
     pose: PoseRules | None
     level: str
+    quality: str  # the preset for photos and videos
     ice_servers: list[dict[str, Any]]
     error: str | None = None  # why the app cannot analyse anything, for the user
 
 
 @dataclass(frozen=True)
 class Ready:
-    """Usable settings: a model file and a pose."""
+    """Usable settings: the model files and a pose."""
 
-    model: Path
+    models: list[Path]
     pose: PoseRules
+    quality: str
     ice_servers: list[dict[str, Any]]
 
 
@@ -59,40 +80,50 @@ def parse_ice_servers(raw: str | None) -> list[dict[str, Any]]:
     value = json.loads(raw)
     if isinstance(value, dict):
         value = value.get("iceServers", [value])
-    if not isinstance(value, list) or not all(
-            isinstance(s, dict) and "urls" in s for s in value):
-        raise ValueError(f"${ICE_ENV_VAR} must be a JSON list of objects with 'urls'")
+    if not isinstance(value, list) or not all(isinstance(s, dict) and "urls" in s for s in value):
+        raise ValueError(f"${ICE_ENV} must be a JSON list of objects with 'urls'")
     return value
 
 
 @st.cache_resource(show_spinner=False)
-def _load_settings(model_env: str, pose_name: str, level: str, ice_env: str) -> Settings:
+def _load_settings(
+    model_env: str, pose_name: str, level: str, quality: str, ice_env: str
+) -> Settings:
     problems = []
     level = level if level in LEVELS else DEFAULT_LEVEL
+    quality = quality if quality in QUALITIES else PHOTO_QUALITY
     try:
         pose: PoseRules | None = load_pose(pose_name)
     except RuleFileError as exc:
         pose = None
         problems.append(str(exc))
+    models: list[Path] = []
     try:
-        model: Path | None = resolve_model(model_env or None, allow_download=False)
+        paths = [p for p in model_env.split(os.pathsep) if p]
+        for preset in dict.fromkeys((quality, LIVE_QUALITY)):
+            models += model_files(preset, paths, allow_download=False)
     except (ModelNotFoundError, ValueError) as exc:
-        model = None
+        models = []
         problems.append(str(exc))
     try:
         ice_servers = parse_ice_servers(ice_env)
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         ice_servers = []
-        problems.append(f"${ICE_ENV_VAR}: {exc}")
-    return Settings(model, pose, level, ice_servers, "; ".join(problems) or None)
+        problems.append(f"${ICE_ENV}: {exc}")
+    return Settings(
+        list(dict.fromkeys(models)), pose, level, quality, ice_servers, "; ".join(problems) or None
+    )
 
 
 def settings() -> Settings:
     """The settings from the environment (set by `alignment app`)."""
-    return _load_settings(os.environ.get(MODEL_ENV_VAR, ""),
-                          os.environ.get(POSE_ENV_VAR, "") or DEFAULT_POSE,
-                          os.environ.get(LEVEL_ENV_VAR, "") or DEFAULT_LEVEL,
-                          os.environ.get(ICE_ENV_VAR, ""))
+    return _load_settings(
+        os.environ.get(MODEL_ENV, ""),
+        os.environ.get(POSE_ENV, "") or DEFAULT_POSE,
+        os.environ.get(LEVEL_ENV, "") or DEFAULT_LEVEL,
+        os.environ.get(QUALITY_ENV, "") or PHOTO_QUALITY,
+        os.environ.get(ICE_ENV, ""),
+    )
 
 
 def current_level() -> str:
@@ -102,88 +133,106 @@ def current_level() -> str:
 
 
 def ready() -> Ready | None:
-    """The model and the pose when both are usable; otherwise shows why and returns None."""
+    """The models and the pose when all are usable; otherwise shows why and returns None."""
     current = settings()
-    if current.model is None or current.pose is None:
+    if not current.models or current.pose is None:
         st.error(f"The app cannot analyse anything: {current.error}")
         return None
     if current.error:  # e.g. a bad $ALIGNMENT_ICE_SERVERS: say so, go on
         st.warning(current.error)
-    return Ready(current.model, current.pose, current.ice_servers)
+    return Ready(current.models, current.pose, current.quality, current.ice_servers)
 
 
 def page_start(title: str) -> tuple[Ready, str] | None:
-    """Every page's opening: its title, then the model, pose and level it works with (None,
+    """Every page's opening: its title, then the models, pose and level it works with (None,
     with the reason shown, when the app cannot analyse anything)."""
     st.title(title)
     current = ready()
     return None if current is None else (current, current_level())
 
 
-class ImageDetector:
-    """One image-mode PoseDetector shared by all sessions; `lock` serialises its use."""
+def status_badge(status: str) -> str:
+    """A status in its colour, as Streamlit markdown."""
+    return f":{STATUS_MARKDOWN_COLOURS.get(status, 'gray')}[{STATUS_LABELS.get(status, status)}]"
 
-    def __init__(self, model: Path) -> None:
-        self.detector = PoseDetector(model, mode="image")
+
+class SharedPhotoEstimator:
+    """One image-mode estimator shared by all viewers; `lock` serialises its use."""
+
+    def __init__(self, quality: str, models: list[Path]) -> None:
+        self.estimator = open_estimator(quality, "image", models, allow_download=False)
         self.lock = threading.Lock()
         close_at_exit(self)
+
+    def checker(self, pose: PoseRules, level: str) -> PhotoChecker:
+        return PhotoChecker(self.estimator, pose, level)
 
     def close(self) -> None:
         if self.lock.acquire(timeout=5):
             try:
-                self.detector.close()
+                self.estimator.close()
             finally:
                 self.lock.release()
 
 
-@st.cache_resource(show_spinner="Loading the pose model...")
-def image_detector(model: str) -> ImageDetector:
-    """The shared photo detector for this model file (closed at exit)."""
-    return ImageDetector(Path(model))
+@st.cache_resource(show_spinner="Loading the pose models...")
+def photo_estimator(quality: str, models: tuple[str, ...]) -> SharedPhotoEstimator:
+    """The shared photo estimator for this preset (closed at exit)."""
+    return SharedPhotoEstimator(quality, [Path(m) for m in models])
 
 
-def side_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """One table row per side: hold time, fold, knee, score and faults."""
+def side_rows(summary: Summary, pose: PoseRules) -> list[dict[str, Any]]:
+    """One table row per side: hold time, the main movement, the other measurements, score and
+    faults."""
     rows = []
     for side, stats in summary["sides"].items():
-        knee = stats.get("extended_knee_angle")
-        rows.append({
-            "extended leg": side,
+        row: dict[str, Any] = {
+            "side": pose.side_name(side) if pose.has_sides else "in the pose",
             "hold (s)": stats["hold_seconds"],
             "in pose (s)": stats["in_pose_seconds"],
-            "typical fold, hip angle (deg)": stats["typical_fold_hip_flexion"],
-            "best fold (deg)": stats["best_fold_hip_flexion"],
-            "straight knee (deg)": knee["typical"] if knee else None,
-            "typical score": stats["typical_score"],
-            "faults (s)": ", ".join(f"{k} {v:.1f}" for k, v in stats["faults"].items()) or "-",
-        })
+        }
+        for name, spread in stats["measurements"].items():
+            row[f"{name.replace('_', ' ')} (typical)"] = spread["typical"] if spread else None
+        row["typical score"] = stats["typical_score"]
+        row["faults (s)"] = ", ".join(f"{k} {v:.1f}" for k, v in stats["faults"].items()) or "-"
+        rows.append(row)
     return rows
 
 
-def fault_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"fault": f["rule"], "seconds": f["seconds"], "first seen (s)": f["first_seen_s"],
-             "by side": ", ".join(f"{k} {v:.1f}s" for k, v in f["by_side"].items()),
-             "cue": f["cue"], "correction": f["correction"]}
-            for f in summary["faults"]]
+def fault_rows(summary: Summary) -> list[dict[str, Any]]:
+    return [
+        {
+            "fault": f["rule"],
+            "seconds": f["seconds"],
+            "first seen (s)": f["first_seen_s"],
+            "by side": ", ".join(f"{k} {v:.1f}s" for k, v in f["by_side"].items()),
+            "cue": f["cue"],
+            "correction": f["correction"],
+        }
+        for f in summary["faults"]
+    ]
 
 
-def render_summary(summary: dict[str, Any]) -> None:
+def render_summary(summary: Summary, pose: PoseRules) -> None:
     """The session summary: warnings, hold time per side, asymmetry, faults, full text."""
     for warning in summary.get("warnings", []):
         st.warning(f"Warning: {warning}.")
     sides = summary["sides"]
-    cols = st.columns(3)
-    cols[0].metric("Left leg extended: held", f"{sides['left']['hold_seconds']:.1f} s")
-    cols[1].metric("Right leg extended: held", f"{sides['right']['hold_seconds']:.1f} s")
-    cols[2].metric("Frames analysed", summary["frames_analysed"])
-    st.dataframe(side_rows(summary), hide_index=True)
+    cols = st.columns(len(sides) + 1)
+    for col, (side, stats) in zip(cols, sides.items(), strict=False):
+        title = pose.side_name(side).capitalize() if pose.has_sides else "In the pose"
+        col.metric(f"{title}: held", f"{stats['hold_seconds']:.1f} s")
+    cols[-1].metric("Frames analysed", summary["frames_analysed"])
+    st.dataframe(side_rows(summary, pose), hide_index=True)
     asym = summary.get("asymmetry")
     if asym:
         st.info(f"**Asymmetry:** {asym['note']}")
     if summary["faults"]:
         st.markdown("**Faults, longest first**")
         st.dataframe(fault_rows(summary), hide_index=True)
-    else:
+    elif summary.get("in_pose"):
         st.success("No lasting faults seen.")
+    else:
+        st.info(f"Not seen in {pose.name}, so nothing was judged.")
     with st.expander("Full summary (text)"):
-        st.code(summary_text(summary), language=None)
+        st.code(summary_text(summary, pose), language=None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from alignment.app import common
-from alignment.rules import LEVELS
+from alignment.settings import LEVELS
 
 
 def live_page() -> None:
@@ -39,16 +39,20 @@ def sidebar(settings: common.Settings) -> None:
         st.selectbox("Level", LEVELS, key=common.LEVEL_KEY, help=common.LEVEL_HELP)
         if settings.pose is not None:
             st.markdown(f"**Pose:** {settings.pose.name}")
-        if settings.model is not None:
-            st.caption(f"Model: {settings.model.name}")
-        st.caption("The app checks what a camera can see. It does not replace a teacher; "
-                   "stop if anything hurts.")
+        if settings.models:
+            st.caption("Models: " + ", ".join(m.name for m in settings.models))
+        st.caption(
+            "The app checks what a camera can see. It does not replace a teacher; "
+            "stop if anything hurts."
+        )
 
 
 def main() -> None:
-    st.set_page_config(page_title="Janu Sirsasana alignment",
-                       page_icon=":material/self_improvement:", layout="wide")
     settings = common.settings()
+    name = settings.pose.name if settings.pose else "Pose"
+    st.set_page_config(
+        page_title=f"{name}: alignment", page_icon=":material/self_improvement:", layout="wide"
+    )
     pages = [
         st.Page(live_page, title="Live", icon=":material/videocam:", url_path="live", default=True),
         st.Page(video_page, title="Video", icon=":material/movie:", url_path="video"),

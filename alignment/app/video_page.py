@@ -1,10 +1,9 @@
 """Video page: upload a recorded session; get the annotated video, the plot, the summary and
-the downloads. The analysis is `alignment.video_cli.analyse_video`; results are kept in
+the downloads. The analysis is `alignment.pipeline.video.analyse_video`; results are kept in
 st.session_state so reruns (a click on a download button, say) do not recompute."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import time
@@ -15,8 +14,8 @@ from typing import Any
 import streamlit as st
 
 from alignment.app import common
-from alignment.video_cli import analyse_video, write_timeline_csv
-from alignment.video_io import VideoError
+from alignment.pipeline.setup import open_estimator
+from alignment.pipeline.video import VideoError, analyse_video, save_outputs
 
 VIDEO_TYPES = ("mp4", "mov", "webm", "mkv", "avi")
 RESULT_KEY = "video_result"
@@ -54,15 +53,19 @@ class _ProgressFeed:
             return
         self.last = now
         if total:
-            self.bar.progress(min(done / total, 1.0),
-                              text=f"Analysing: frame {done} of {total} ({fps:.0f} frames/s)")
+            self.bar.progress(
+                min(done / total, 1.0),
+                text=f"Analysing: frame {done} of {total} ({fps:.0f} frames/s)",
+            )
         else:
-            self.bar.progress((done % 100) / 100, text=f"Analysing: frame {done} "
-                              f"({fps:.0f} frames/s)")
+            self.bar.progress(
+                (done % 100) / 100, text=f"Analysing: frame {done} ({fps:.0f} frames/s)"
+            )
 
 
-def analyse_upload(name: str, data: bytes, key: tuple, ready: common.Ready, level: str,
-                   every: int) -> VideoPageResult:
+def analyse_upload(
+    name: str, data: bytes, key: tuple, ready: common.Ready, level: str, every: int
+) -> VideoPageResult:
     """Run the video pipeline on uploaded bytes, in a temporary folder removed afterwards."""
     result = VideoPageResult(key=key, name=name)
     workdir = Path(tempfile.mkdtemp(prefix="alignment-video-"))
@@ -72,63 +75,83 @@ def analyse_upload(name: str, data: bytes, key: tuple, ready: common.Ready, leve
         out = workdir / "annotated.mp4"
         feed = _ProgressFeed()
         try:
-            analysed = analyse_video(src, ready.pose, ready.model, level, every, out=out,
-                                     on_progress=feed)
+            with open_estimator(
+                ready.quality, "video", ready.models, allow_download=False
+            ) as estimator:
+                analysed = analyse_video(
+                    src, ready.pose, estimator, level, every, out=out, on_progress=feed
+                )
         except VideoError as exc:
             reason = str(exc).replace(f"{src}: ", "").replace(str(src), name)
-            result.error = (f"{name}: this is not a video I can read ({reason}). Upload an "
-                            f"{', '.join(VIDEO_TYPES[:-1])} or {VIDEO_TYPES[-1]} file.")
+            result.error = (
+                f"{name}: this is not a video I can read ({reason}). Upload an "
+                f"{', '.join(VIDEO_TYPES[:-1])} or {VIDEO_TYPES[-1]} file."
+            )
             return result
         finally:
             feed.bar.empty()
         summary = analysed.summary
         summary["video"]["path"] = name
         result.summary = summary
-        result.video = out.read_bytes() if out.exists() else None
-        csv_path = workdir / "timeline.csv"
-        write_timeline_csv(analysed.records, csv_path)
-        result.csv = csv_path.read_bytes()
-        result.json = (json.dumps(summary, indent=2) + "\n").encode("utf-8")
-        if analysed.records:
-            from alignment.plot import plot_timeline
-
-            png = workdir / "plot.png"
-            plot_timeline(analysed.records, ready.pose, level, png, summary["segments"])
-            result.plot = png.read_bytes()
+        result.video = out.read_bytes() if analysed.video_written else None
+        files = {kind: workdir / f"{kind}.{kind}" for kind in ("json", "csv", "png")}
+        problems = save_outputs(
+            analysed, ready.pose, level, files["json"], files["csv"], files["png"]
+        )
+        result.error = "; ".join(problems) or None
+        result.json, result.csv, result.plot = (
+            files[k].read_bytes() if files[k].exists() else None for k in ("json", "csv", "png")
+        )
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def show_result(result: VideoPageResult) -> None:
+def show_result(result: VideoPageResult, pose: common.PoseRules) -> None:
     """The annotated video and the plot, the summary, then the downloads."""
-    if result.error:
-        st.error(result.error)
-        return
     summary = result.summary
-    assert summary is not None
+    if summary is None:
+        st.error(result.error or "The video could not be analysed.")
+        return
+    if result.error:
+        st.warning(result.error)
     left, right = st.columns(2)
     if result.video:
         left.markdown("**Annotated video**")
         left.video(result.video, format="video/mp4")
     if result.plot:
         right.markdown("**Measurements over time**")
-        right.image(result.plot, caption="Measurements while in the pose; dashed lines are the "
-                    "rule bounds at this level; shading marks the segments.")
+        right.image(
+            result.plot,
+            caption="Measurements while in the pose; dashed lines are the "
+            "rule bounds at this level; shading marks the segments.",
+        )
     st.subheader("Session summary")
-    common.render_summary(summary)
+    common.render_summary(summary, pose)
     stem = _stem(result.name)
     cols = st.columns(3)
-    cols[0].download_button("Download the summary (JSON)", result.json or b"",
-                            file_name=f"{stem}_summary.json", mime="application/json",
-                            on_click="ignore")
-    cols[1].download_button("Download the per-frame timeline (CSV)", result.csv or b"",
-                            file_name=f"{stem}_timeline.csv", mime="text/csv",
-                            on_click="ignore")
+    cols[0].download_button(
+        "Download the summary (JSON)",
+        result.json or b"",
+        file_name=f"{stem}_summary.json",
+        mime="application/json",
+        on_click="ignore",
+    )
+    cols[1].download_button(
+        "Download the per-frame timeline (CSV)",
+        result.csv or b"",
+        file_name=f"{stem}_timeline.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
     if result.video:
-        cols[2].download_button("Download the annotated video (MP4)", result.video,
-                                file_name=f"{stem}_annotated.mp4", mime="video/mp4",
-                                on_click="ignore")
+        cols[2].download_button(
+            "Download the annotated video (MP4)",
+            result.video,
+            file_name=f"{stem}_annotated.mp4",
+            mime="video/mp4",
+            on_click="ignore",
+        )
 
 
 def render() -> None:
@@ -137,22 +160,32 @@ def render() -> None:
     if started is None:
         return
     ready, level = started
-    st.caption(f"Analyse a recorded practice session of {ready.pose.name} (level: {level}). "
-               "Film side-on, with the whole body in the picture.")
+    st.caption(
+        f"Analyse a recorded practice session of {ready.pose.name} (level: {level}). "
+        "Film side-on, with the whole body in the picture."
+    )
     pick, speed = st.columns([4, 1])
-    upload = pick.file_uploader(f"A video ({', '.join(VIDEO_TYPES)})", key=UPLOAD_KEY,
-                                help="Analysed frame by frame on the computer running the app.")
-    every = int(speed.number_input(
-        "Analyse every Nth frame", min_value=1, max_value=10, value=1,
-        help="2 or 3 is faster on long videos; 1 is the most precise."))
+    upload = pick.file_uploader(
+        f"A video ({', '.join(VIDEO_TYPES)})",
+        key=UPLOAD_KEY,
+        help="Analysed frame by frame on the computer running the app.",
+    )
+    every = int(
+        speed.number_input(
+            "Analyse every Nth frame",
+            min_value=1,
+            max_value=10,
+            value=1,
+            help="2 or 3 is faster on long videos; 1 is the most precise.",
+        )
+    )
     if upload is None:
         st.info("Upload a video to analyse it.")
         return
-    key = (upload.file_id, upload.name, upload.size, level, every, str(ready.model),
-           ready.pose.id)
+    key = (upload.file_id, upload.name, upload.size, level, every, ready.quality, ready.pose.id)
     result: VideoPageResult | None = st.session_state.get(RESULT_KEY)
     if result is None or result.key != key:
         st.session_state.pop(RESULT_KEY, None)  # free the previous video first
         result = analyse_upload(upload.name, upload.getvalue(), key, ready, level, every)
         st.session_state[RESULT_KEY] = result
-    show_result(result)
+    show_result(result, ready.pose)

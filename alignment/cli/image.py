@@ -1,0 +1,131 @@
+"""`alignment image`: score a batch of photos. A bad file gets an error record and the batch
+goes on; every output is checked before the first photo and written atomically."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from alignment.cli.run import error, stop_on_signals
+from alignment.core.rules import PoseRules
+from alignment.estimators.presets import open_estimator
+from alignment.io.images import FoundFiles, expand_paths
+from alignment.io.outputs import AtomicOutput, OutputError, check_output, write_json, write_text
+from alignment.io.progress import Progress
+from alignment.pipeline.photo import PhotoChecker, PhotoResult
+from alignment.present.report import CSV_FIELDS, csv_row, csv_text, error_record
+from alignment.present.text import photo_table
+
+NOT_ANALYSED = "not analysed: the run was interrupted"
+
+
+def annotated_paths(found: FoundFiles, folder: Path, single_folder: bool) -> dict[Path, Path]:
+    """Where each photo's annotated copy goes: below `folder`, each given folder's tree
+    mirrored under its name (directly, when one folder is all that was given), each given file
+    by its name; a name already taken gets "-2", "-3", ... So no two photos share a file. The
+    format stays the photo's own."""
+    targets: dict[Path, Path] = {}
+    used: set[Path] = set()
+    for image in found.images:
+        source = found.folder_of.get(image)
+        if source is None:
+            dest = folder / image.name
+        elif single_folder:
+            dest = folder / image.relative_to(source)
+        else:
+            dest = folder / source.resolve().name / image.relative_to(source)
+        stem, n = dest.stem, 2
+        while dest in used:
+            dest = dest.with_name(f"{stem}-{n}{dest.suffix}")
+            n += 1
+        used.add(dest)
+        targets[image] = dest
+    return targets
+
+
+def write_image(dest: Path, rgb: np.ndarray) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with AtomicOutput(dest) as target:
+        fmt = Image.registered_extensions().get(dest.suffix.lower(), "JPEG")
+        options = {"quality": 90} if fmt in ("JPEG", "WEBP") else {}
+        Image.fromarray(rgb).save(target.path, format=fmt, **options)
+
+
+def run_images(args: argparse.Namespace, pose: PoseRules) -> int:
+    found = expand_paths(args.paths)
+    if found.skipped:
+        names = ", ".join(p.name for p in found.skipped[:5])
+        more = f" and {len(found.skipped) - 5} more" if len(found.skipped) > 5 else ""
+        print(
+            f"skipped {len(found.skipped)} files that are not images: {names}{more}",
+            file=sys.stderr,
+        )
+    if not found.images:
+        error("no image files found in " + ", ".join(args.paths))
+        return 2
+    if args.json:
+        check_output(args.json, "--json", (".json",))
+    if args.csv:
+        check_output(args.csv, "--csv", (".csv",))
+    targets: dict[Path, Path] = {}
+    if args.annotate:
+        folder = check_output(args.annotate, "--annotate", folder=True)
+        single = len(args.paths) == 1 and Path(args.paths[0]).is_dir()
+        targets = annotated_paths(found, folder, single)
+        existing = [d for d in targets.values() if d.exists()]
+        if existing and not args.overwrite:
+            raise OutputError(
+                f"--annotate {folder}: {len(existing)} annotated photos already exist there "
+                f"(e.g. {existing[0]}); choose another folder or pass --overwrite"
+            )
+
+    records = []
+    failed_writes: list[str] = []
+    with open_estimator(args.quality, "image", args.model) as estimator, stop_on_signals() as stop:
+        checker = PhotoChecker(estimator, pose, args.level)
+        bar = Progress(len(found.images), "photos", enabled=not args.quiet)
+
+        def done(result: PhotoResult) -> None:
+            records.append(result.record)
+            drawn = result.annotated()
+            path = Path(result.record["path"])
+            if drawn is not None and path in targets:
+                try:
+                    write_image(targets[path], drawn)
+                except OSError as exc:
+                    failed_writes.append(f"cannot write {targets[path]}: {exc.strerror or exc}")
+            bar.advance(note=path.name)
+
+        with bar:
+            checker.check_files(found.images, on_done=done, stop=stop)
+    if stop.is_set():
+        for path in found.images[len(records) :]:
+            records.append(error_record(str(path), NOT_ANALYSED))
+    print(photo_table(records))
+    for dest, write in (
+        (args.json, lambda d: write_json(d, records)),
+        (args.csv, lambda d: write_text(d, csv_text(map(csv_row, records), CSV_FIELDS))),
+    ):
+        if dest:
+            try:
+                write(dest)
+            except OSError as exc:
+                failed_writes.append(f"cannot write {dest}: {exc.strerror or exc}")
+    for message in failed_writes:
+        error(message)
+    if stop.is_set():
+        analysed = sum(1 for r in records if r["error"] != NOT_ANALYSED)
+        print(
+            f"{stop.name}: {analysed} of {len(found.images)} photos analysed; the outputs "
+            "hold them, the others are marked 'not analysed'",
+            file=sys.stderr,
+        )
+        return stop.exit_status
+    failed = [r for r in records if r["error"]]
+    if failed:
+        print(f"{len(failed)} of {len(records)} files could not be read", file=sys.stderr)
+    return 1 if failed or failed_writes else 0

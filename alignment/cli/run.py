@@ -1,0 +1,80 @@
+"""Running a command: set-up errors become one `error:` line and exit status 2; Ctrl-C and
+SIGTERM stop the work cleanly (the command keeps what was done) with 130 and 143."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+
+from alignment.core.rules import PoseRules, RuleFileError, load_pose
+from alignment.io.models import ModelNotFoundError
+from alignment.io.outputs import OutputError
+
+
+class StopFlag(threading.Event):
+    """Set by Ctrl-C or SIGTERM: the work stops reading input, then keeps and closes what it
+    has done. A second signal stops at once."""
+
+    signum: int = 0
+
+    @property
+    def exit_status(self) -> int:
+        return 128 + self.signum
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name if self.signum else ""
+
+
+def error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[StopFlag]:
+    """Inside the block, SIGINT and SIGTERM set the flag instead of killing the process."""
+    flag = StopFlag()
+
+    def stop(signum: int, _frame: object) -> None:
+        if flag.is_set():
+            raise KeyboardInterrupt
+        flag.signum = signum
+        flag.set()
+        print(
+            f"\n{signal.Signals(signum).name}: stopping and saving what is done "
+            "(again to stop at once)",
+            file=sys.stderr,
+        )
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        pose: PoseRules = load_pose(args.pose)
+        if args.command == "app":
+            from alignment.cli.app import launch
+
+            return launch(args, pose)
+        if args.command == "image":
+            from alignment.cli.image import run_images
+
+            return run_images(args, pose)
+        from alignment.cli.video import run_video
+
+        return run_video(args, pose)
+    except (ModelNotFoundError, RuleFileError, OutputError) as exc:
+        error(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

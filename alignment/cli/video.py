@@ -1,0 +1,68 @@
+"""`alignment video`: a recorded session analysed, summarised and drawn. Every output is checked
+before the first frame and written atomically; an interrupted or damaged video keeps what was
+analysed."""
+
+from __future__ import annotations
+
+import argparse
+
+from alignment.cli.run import error, stop_on_signals
+from alignment.core.rules import PoseRules
+from alignment.estimators.presets import open_estimator
+from alignment.io.outputs import check_output
+from alignment.io.progress import Progress
+from alignment.io.video import VideoError, probe
+from alignment.pipeline.video import analyse_video, expected_frames, save_outputs
+from alignment.present.text import summary_text
+
+VIDEO_OUTPUTS = (".mp4", ".webm")
+
+
+def run_video(args: argparse.Namespace, pose: PoseRules) -> int:
+    if args.every < 1:
+        error(f"--every must be 1 or more, got {args.every}")
+        return 2
+    if args.out:
+        check_output(args.out, "--out", VIDEO_OUTPUTS)
+    for flag, path, suffix in (
+        ("--json", args.json, ".json"),
+        ("--csv", args.csv, ".csv"),
+        ("--plot", args.plot, ".png"),
+    ):
+        if path:
+            check_output(path, flag, (suffix,))
+    try:
+        info = probe(args.input)
+    except VideoError as exc:
+        error(str(exc))
+        return 2
+    with open_estimator(args.quality, "video", args.model) as estimator, stop_on_signals() as stop:
+        bar = Progress(expected_frames(info, args.every), "frames", enabled=not args.quiet)
+
+        def progress(done: int, total: int | None, _fps: float) -> None:
+            bar.total = total
+            bar.advance(done - bar.done)
+
+        try:
+            with bar:
+                result = analyse_video(
+                    args.input,
+                    pose,
+                    estimator,
+                    args.level,
+                    args.every,
+                    args.out,
+                    on_progress=progress,
+                    stop=stop,
+                )
+        except (VideoError, ValueError) as exc:
+            error(str(exc))
+            return 2
+    print(summary_text(result.summary, pose))
+    failed = save_outputs(result, pose, args.level, args.json, args.csv, args.plot)
+    for message in failed:
+        error(message)
+    if stop.is_set():
+        return stop.exit_status
+    lost_video = bool(args.out) and not result.video_written
+    return 1 if result.damage or failed or lost_video else 0

@@ -1,0 +1,135 @@
+"""Can we believe this skeleton? Plausibility checks that run before any advice is given.
+
+MediaPipe is unreliable on deep folds: it swaps legs, copies a hidden leg onto the visible one,
+or returns a body that cannot exist. Each check below names one such failure. A skeleton that
+fails any check is *untrusted*: measurements may still be shown, but no correction is claimed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from alignment.core.geometry import distance
+from alignment.core.measurements import BodyReading
+from alignment.core.skeleton import Skeleton
+from alignment.core.topology import Joint, leg_joints
+
+MIN_VISIBILITY = 0.5  # for the hips and shoulders; the legs' visibility lowers their own
+# measurements' confidence instead.
+# World-landmark bone-length ratios a human body stays within (generous: MediaPipe's 3-D
+# lengths wobble by 20-30% on ordinary frames).
+THIGH_RATIO_LIMIT = 1.5  # left thigh vs right thigh
+SHIN_RATIO_LIMIT = 1.7  # left shin vs right shin
+SHIN_THIGH_RANGE = (0.55, 1.9)  # shin over thigh, one leg
+OVERLAP_LIMIT = 0.15  # knees and ankles this close (in leg lengths) = one leg hides the other
+# A straight leg (hip to ankle) is 1.5-1.9 torso lengths (hips to shoulders) in adults; much
+# shorter means the model put the ankle or the hip in the wrong place.
+MIN_STRAIGHT_LEG_TO_TORSO = 1.2
+
+
+@dataclass
+class TrustReport:
+    trusted: bool
+    reasons: list[str] = field(default_factory=list)  # why not, in words for the user
+    legs_hidden: bool = False  # one leg hides the other: the leg measurements are doubtful
+    sides_doubtful: bool = False  # left and right may be swapped: the side is not reported
+    bent_leg_doubtful: bool = False  # the bent leg's bones are implausible (often hidden)
+    notes: list[str] = field(default_factory=list)  # doubts that do not untrust the frame
+
+    @property
+    def message(self) -> str:
+        return "; ".join(self.reasons)
+
+
+def _bone(w: np.ndarray, a: int, b: int) -> float:
+    return distance(w[a], w[b])
+
+
+def assess(skeleton: Skeleton, reading: BodyReading) -> TrustReport:
+    img, wld = skeleton.image, skeleton.world
+    reasons: list[str] = []
+
+    torso = (Joint.LEFT_HIP, Joint.RIGHT_HIP, Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER)
+    if skeleton.vis(*torso) < MIN_VISIBILITY:
+        reasons.append("the hips and shoulders are not clearly in view")
+
+    notes: list[str] = []
+    thigh = {s: _bone(wld, *leg_joints(s)[:2]) for s in ("left", "right")}
+    shin = {s: _bone(wld, *leg_joints(s)[1:3]) for s in ("left", "right")}
+    bent_leg_doubtful = False
+    if min(thigh.values()) <= 0 or min(shin.values()) <= 0:
+        reasons.append("the skeleton is degenerate")
+    else:
+        lo, hi = SHIN_THIGH_RANGE
+        odd_legs = {s for s in ("left", "right") if not lo <= shin[s] / thigh[s] <= hi}
+        mismatched = (
+            max(thigh.values()) / min(thigh.values()) > THIGH_RATIO_LIMIT
+            or max(shin.values()) / min(shin.values()) > SHIN_RATIO_LIMIT
+        )
+        straight = reading.extended_leg
+        if straight is None:
+            if odd_legs or mismatched:
+                reasons.append("the skeleton is implausible (the leg bones do not match)")
+        elif straight in odd_legs:
+            reasons.append("the skeleton is implausible (the straight leg's bones do not match)")
+        elif odd_legs or mismatched:
+            # The folded leg is often half hidden under the thigh and the model guesses its
+            # bones; its own measurements are then doubtful, the rest of the body is not.
+            bent_leg_doubtful = True
+            notes.append("the bent leg is partly hidden")
+
+    straight = reading.extended_leg
+    knee = reading.metrics.get("extended_knee_angle")
+    if straight and knee and knee.value is not None and knee.value >= 140:
+        hip, _, ankle, _ = leg_joints(straight)
+        torso_w = distance(
+            (wld[Joint.LEFT_HIP] + wld[Joint.RIGHT_HIP]) / 2,
+            (wld[Joint.LEFT_SHOULDER] + wld[Joint.RIGHT_SHOULDER]) / 2,
+        )
+        if torso_w > 0 and distance(wld[hip], wld[ankle]) / torso_w < MIN_STRAIGHT_LEG_TO_TORSO:
+            reasons.append("the skeleton is implausible (the straight leg is too short)")
+
+    leg_len = max(
+        distance(img[h], img[k]) + distance(img[k], img[a])
+        for h, k, a, _ in (leg_joints("left"), leg_joints("right"))
+    )
+    legs_hidden = False
+    if leg_len > 0:
+        knee_gap = distance(img[Joint.LEFT_KNEE], img[Joint.RIGHT_KNEE]) / leg_len
+        ankle_gap = distance(img[Joint.LEFT_ANKLE], img[Joint.RIGHT_ANKLE]) / leg_len
+        legs_hidden = knee_gap < OVERLAP_LIMIT and ankle_gap < OVERLAP_LIMIT
+    if legs_hidden:
+        notes.append("one leg hides the other")
+
+    # Seen from the side, a person sitting with the legs forward faces the feet: a head behind
+    # the hips, or a torso pointing away from the legs, means the model turned the body around.
+    profile_view = reading.profile >= 0.45
+    if profile_view and leg_len > 0:
+        forward = 1.0 if reading.extended_foot == "image_right" else -1.0
+        hip_x = (img[Joint.LEFT_HIP][0] + img[Joint.RIGHT_HIP][0]) / 2
+        head_ahead = (img[Joint.NOSE][0] - hip_x) * forward / leg_len
+        incl = reading.metrics.get("torso_inclination")
+        leaning_far_back = incl is not None and incl.value is not None and incl.value < -45
+        if head_ahead < -0.1 or leaning_far_back:
+            reasons.append("the skeleton is implausible (the body is turned away from the legs)")
+
+    # The side nearer the camera must match the way the person faces (facing image-left shows
+    # the left side). A mismatch means left and right are probably swapped.
+    sides_doubtful = False
+    if profile_view:
+        nearer = "left" if wld[Joint.LEFT_HIP][2] < wld[Joint.RIGHT_HIP][2] else "right"
+        expected = "left" if reading.extended_foot == "image_left" else "right"
+        sides_doubtful = nearer != expected
+        if sides_doubtful:
+            notes.append("left and right look swapped, so the side is not reported")
+
+    return TrustReport(
+        trusted=not reasons,
+        reasons=reasons,
+        legs_hidden=legs_hidden,
+        sides_doubtful=sides_doubtful,
+        bent_leg_doubtful=bent_leg_doubtful,
+        notes=notes,
+    )

@@ -1,0 +1,119 @@
+"""Reading photos: files and folders in, RGB arrays out, with a clear error for a bad file.
+
+Decoding is Pillow's, guarded: a picture over MAX_PIXELS is refused before it is decoded (a
+small file can hold a huge picture), and a large one is decoded straight at a reduced size
+(JPEG draft mode) and brought down to MAX_SIDE pixels, which is all a pose model uses.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+MAX_PIXELS = 120_000_000  # refused above this (e.g. 12000 x 10000)
+MAX_SIDE = 2048  # larger pictures are brought down to this many pixels on their longer side
+
+
+class ImageError(Exception):
+    """A file cannot be read as a photo; the message names it and says why."""
+
+
+@dataclass
+class Photo:
+    rgb: np.ndarray  # H x W x 3 uint8, upright (EXIF orientation applied)
+    notes: list[str] = field(default_factory=list)  # e.g. that it was downscaled
+
+
+@dataclass
+class FoundFiles:
+    images: list[Path]
+    skipped: list[Path]  # files inside the given folders that are not images
+    folder_of: dict[Path, Path]  # image -> the folder given that holds it (not for files given)
+
+
+def expand_paths(paths: Iterable[str | Path]) -> FoundFiles:
+    """Files as given (whatever they are: a bad one gets an error record); folders expanded,
+    recursively and sorted, to the image files inside them (other files are listed as
+    skipped)."""
+    found = FoundFiles([], [], {})
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            found.images.append(path)
+            continue
+        for p in sorted(path.rglob("*")):
+            if not p.is_file() or p.name.startswith("."):
+                continue
+            if p.suffix.lower() in IMAGE_SUFFIXES:
+                found.images.append(p)
+                found.folder_of[p] = path
+            else:
+                found.skipped.append(p)
+    return found
+
+
+def decode_photo(data: bytes, name: str = "image") -> Photo:
+    """Decode encoded image bytes into an upright RGB photo, or raise ImageError naming `name`."""
+    if not data:
+        raise ImageError(f"{name}: the file is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ImageError(
+                    f"{name}: the picture is too large ({width} x {height} pixels; at most "
+                    f"{MAX_PIXELS // 1_000_000} million): scale it down first"
+                )
+            notes = []
+            if max(width, height) > MAX_SIDE:
+                image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced size
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            if max(image.size) > MAX_SIDE:
+                image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+            if image.size != (width, height) and max(width, height) > MAX_SIDE:
+                notes.append(
+                    f"downscaled from {width} x {height} to {image.size[0]} x "
+                    f"{image.size[1]} pixels for the analysis"
+                )
+            return Photo(np.asarray(image), notes)
+    except ImageError:
+        raise
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        Image.DecompressionBombError,
+        SyntaxError,
+    ) as exc:
+        raise ImageError(f"{name}: not a readable image (unknown format or damaged file)") from exc
+
+
+def decode_rgb(data: bytes, name: str = "image") -> np.ndarray:
+    return decode_photo(data, name).rgb
+
+
+def read_photo(path: str | Path) -> Photo:
+    """Decode an image file, or raise ImageError."""
+    path = Path(path)
+    if not path.exists():
+        raise ImageError(f"{path}: file not found")
+    if not path.is_file():
+        raise ImageError(f"{path}: not a file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    return decode_photo(data, str(path))
+
+
+def read_rgb(path: str | Path) -> np.ndarray:
+    return read_photo(path).rgb

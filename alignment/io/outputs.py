@@ -1,0 +1,92 @@
+"""Writing result files so that nothing is ever half-written: each output is written to a
+temporary file in its own folder and renamed over the destination only once complete. The
+destinations are checked before any analysis starts (`check_output`), so a typo in a path
+costs seconds, not the analysis."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+class OutputError(Exception):
+    """An output cannot be written; the message is meant for the user."""
+
+
+def check_output(
+    path: str | os.PathLike, what: str, suffixes: Sequence[str] = (), folder: bool = False
+) -> Path:
+    """Fail now, with a message, if `path` cannot receive this output: a missing parent
+    folder, a folder where a file is wanted (or the reverse), an unknown suffix, a place
+    this user cannot write to."""
+    path = Path(path)
+    if folder:
+        if path.exists() and not path.is_dir():
+            raise OutputError(f"{what} {path}: is a file, not a folder")
+        parent = path if path.exists() else path.parent
+    else:
+        if path.is_dir():
+            raise OutputError(f"{what} {path}: is a folder; give a file name")
+        if suffixes and path.suffix.lower() not in suffixes:
+            raise OutputError(
+                f"{what} {path}: unsupported file type {path.suffix or '(none)'}; "
+                f"use {' or '.join(suffixes)}"
+            )
+        parent = path.parent
+    parent = parent if str(parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{what} {path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{what} {path}: cannot write into {parent} (permission denied)")
+    return path
+
+
+class AtomicOutput:
+    """A temporary file beside `dest` (same suffix, hidden) to write to; on leaving the block
+    it is renamed over `dest` if all went well, removed if not (or if `discard()` was called).
+
+        with AtomicOutput("out.png") as target:
+            save(target.path)
+    """
+
+    def __init__(self, dest: str | os.PathLike) -> None:
+        self.dest = Path(dest)
+        folder = self.dest.parent if str(self.dest.parent) else Path(".")
+        fd, name = tempfile.mkstemp(
+            prefix=f".{self.dest.stem}.", suffix=f".part{self.dest.suffix}", dir=folder
+        )
+        os.close(fd)
+        self.path = Path(name)
+        self._keep = True
+
+    def discard(self) -> None:
+        self._keep = False
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> AtomicOutput:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None and self._keep:
+            os.replace(self.path, self.dest)
+        else:
+            self.path.unlink(missing_ok=True)
+
+
+def write_bytes(dest: str | os.PathLike, data: bytes) -> None:
+    with AtomicOutput(dest) as target, open(target.path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_text(dest: str | os.PathLike, text: str) -> None:
+    write_bytes(dest, text.encode("utf-8"))
+
+
+def write_json(dest: str | os.PathLike, data: Any) -> None:
+    write_text(dest, json.dumps(data, indent=2, allow_nan=False) + "\n")

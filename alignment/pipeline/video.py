@@ -1,0 +1,187 @@
+"""A recorded session: streamed frame by frame through the estimator and the session tracker,
+summarised, and optionally drawn into an annotated copy. No user interface here: the CLI and
+the app's Video page both call `analyse_video`."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alignment.core.rules import PoseRules
+from alignment.estimators.base import PoseEstimator
+from alignment.io.outputs import AtomicOutput
+from alignment.io.video import FrameReader, VideoError, VideoInfo, VideoWriter
+from alignment.present.overlay import draw_frame, frame_view
+from alignment.session.summary import Summary
+from alignment.session.timeline import FrameRecord
+from alignment.session.tracker import SessionTracker
+from alignment.settings import DEFAULT_LEVEL
+
+__all__ = [
+    "Summary",
+    "VideoError",
+    "VideoResult",
+    "analyse_video",
+    "expected_frames",
+    "save_outputs",
+]
+
+# Frames done, frames expected (None when unknown; it may change as the file is read), frames/s.
+ProgressCallback = Callable[[int, int | None, float], None]
+
+
+@dataclass
+class VideoResult:
+    summary: Summary
+    records: list[FrameRecord]
+    info: VideoInfo | None
+    damage: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    video_written: bool = False  # the annotated copy asked for is complete and in place
+
+
+def expected_frames(info: VideoInfo, every: int) -> int | None:
+    """Frames that reading every `every`th frame should yield (0, every, 2*every, ...), from
+    what the container declares (an estimate: progress corrects it as frames are read)."""
+    count = info.frame_count
+    if not count and info.duration_s and info.fps:
+        count = round(info.duration_s * info.fps)
+    return -(-count // every) if count else None
+
+
+def analyse_video(
+    path: str | Path,
+    pose: PoseRules,
+    estimator: PoseEstimator,
+    level: str = DEFAULT_LEVEL,
+    every: int = 1,
+    out: str | Path | None = None,
+    on_progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> VideoResult:
+    """Stream the video through the (video-mode) estimator and the session tracker; optionally
+    write the annotated copy (atomically: it appears complete or not at all).
+
+    A video damaged part way keeps (and reports) the frames it could decode. When `stop` is
+    set the reading stops and the result covers what was analysed (`summary["partial"]`). An
+    annotated copy that cannot be written (a full disk) is dropped with a warning; the analysis
+    goes on. Raises VideoError when the file cannot be read at all."""
+    if every < 1:
+        raise ValueError("--every must be 1 or more")
+    if out is not None and Path(out).resolve() == Path(path).resolve():
+        raise VideoError(f"{out}: the annotated video would overwrite the video being read")
+    tracker = SessionTracker(pose, level)
+    warnings: list[str] = []
+    started = time.monotonic()
+    with contextlib.ExitStack() as cleanup, FrameReader(path, every=every) as reader:
+        info = reader.info
+        expected = expected_frames(info, every)
+        writer: VideoWriter | None = None
+        target = cleanup.enter_context(AtomicOutput(out)) if out is not None else None
+        for done, frame in enumerate(reader, start=1):
+            skeleton = estimator.detect(frame.rgb, frame.time_s)
+            live = tracker.update(frame.time_s, skeleton)
+            if target is not None:
+                try:
+                    if writer is None:
+                        height, width = frame.rgb.shape[:2]
+                        writer = VideoWriter(target.path, max(info.fps / every, 1.0), width, height)
+                    view = frame_view(live.verdict, live.feedback, live.skeleton, pose, live.hold_s)
+                    writer.write(draw_frame(frame.rgb, view), frame.time_s)
+                except (VideoError, OSError) as exc:
+                    # A full disk, say: the rest is still analysed, the video is dropped.
+                    warnings.append(f"the annotated video was not written: {exc}")
+                    if writer is not None:
+                        writer.abort()
+                    writer = None
+                    target.discard()
+                    target = None
+            if on_progress:
+                total = max(expected, done) if expected else None
+                on_progress(done, total, done / max(time.monotonic() - started, 1e-6))
+            if stop is not None and stop.is_set():
+                break
+        tracker.finish()
+        damage, frames = reader.damage, reader.frames_read
+        written = False
+        if writer is not None and target is not None:
+            try:
+                writer.close()  # finish the file before it is renamed into place
+                written = True
+            except (VideoError, OSError) as exc:
+                warnings.append(f"the annotated video was not written: {exc}")
+                target.discard()
+        elif target is not None:
+            target.discard()  # no frame: no video
+    if on_progress and frames:
+        on_progress(frames, frames, frames / max(time.monotonic() - started, 1e-6))
+    if frames == 0:
+        raise VideoError(f"{path}: contains no frames" + (f" ({damage})" if damage else ""))
+    summary = tracker.summary()
+    summary["video"] = {
+        "path": str(path),
+        "width": info.width,
+        "height": info.height,
+        "fps": round(info.fps, 3),
+        "rotation_deg": info.rotation_deg,
+        "frames_read": frames,
+        "every": every,
+        "damage": damage,
+        "models": estimator.models,
+    }
+    partial = stop is not None and stop.is_set()
+    summary["partial"] = partial
+    if partial:
+        warnings.append(
+            f"interrupted at {tracker.records[-1].time_s:.1f} s: this covers the frames before it"
+        )
+    if damage:
+        warnings.append(f"the video is damaged: {damage}")
+    if set(summary["time_by_state"]) <= {"not_in_frame"}:
+        warnings.append("nobody was found in this video")
+    summary["warnings"] = warnings
+    return VideoResult(summary, tracker.records, info, damage, warnings, written)
+
+
+def save_outputs(
+    result: VideoResult,
+    pose: PoseRules,
+    level: str,
+    json_path: str | Path | None = None,
+    csv_path: str | Path | None = None,
+    plot_path: str | Path | None = None,
+) -> list[str]:
+    """Write the summary (JSON), the timeline (CSV) and the plot (PNG) that were asked for,
+    each atomically. One that fails does not stop the others; returns what failed, in words."""
+    from alignment.io.outputs import write_json, write_text
+    from alignment.present.report import csv_text, timeline_fields, timeline_row
+
+    def plot(dest: str | Path) -> None:
+        from alignment.present.plot import plot_timeline
+
+        with AtomicOutput(dest) as target:
+            plot_timeline(result.records, pose, level, target.path, result.summary["segments"])
+
+    jobs: list[tuple[str | Path | None, Callable[[str | Path], None]]] = [
+        (json_path, lambda dest: write_json(dest, result.summary)),
+        (
+            csv_path,
+            lambda dest: write_text(
+                dest, csv_text(map(timeline_row, result.records), timeline_fields(result.records))
+            ),
+        ),
+        (plot_path, plot),
+    ]
+    failed = []
+    for dest, write in jobs:
+        if dest is None:
+            continue
+        try:
+            write(dest)
+        except OSError as exc:
+            failed.append(f"cannot write {dest}: {exc.strerror or exc}")
+    return failed

@@ -1,0 +1,245 @@
+"""Drawing what a frame says on the frame: the skeleton, the key angles, a banner with the
+message. The same drawing for a photo, a video frame and a live frame.
+
+Text is drawn with a real font (Pillow + DejaVu Sans) with an outline stroke, so it stays sharp
+and readable from thumbnails to full HD. The banner scales with the picture, sits at the top
+or the bottom (whichever keeps clear of the body) and never takes more than a third of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from alignment.core.analysis import Verdict
+from alignment.core.feedback import Feedback, feedback
+from alignment.core.rules import PoseRules
+from alignment.core.skeleton import Skeleton
+from alignment.core.topology import BONES, FACE, Joint, leg_joints
+from alignment.present.style import (
+    BLACK,
+    DOUBTED,
+    RGB,
+    STATUS_COLOURS,
+    STATUS_LABELS,
+    WHITE,
+    font,
+)
+
+MIN_VISIBILITY = 0.2  # joints less likely than this to be seen are not drawn
+BANNER_SHARE = 0.34  # the banner takes at most this share of the picture's height
+BANNER_SHADE = 0.35  # the picture under the banner is darkened to this brightness
+MIN_LABELLED = 240  # pictures smaller than this (shorter side, pixels) get no angle labels
+
+
+@dataclass
+class FrameView:
+    """Everything drawn on one frame."""
+
+    feedback: Feedback
+    skeleton: Skeleton | None = None
+    labels: list[tuple[str, tuple[float, float]]] = field(default_factory=list)  # text, where
+    extra_lines: list[str] = field(default_factory=list)  # e.g. the hold timers
+
+
+def _place(reading_leg: str | None, skeleton: Skeleton, at: str) -> np.ndarray | None:
+    img = skeleton.image
+    if at in ("extended_knee", "bent_knee"):
+        if reading_leg is None:
+            return None
+        leg = reading_leg if at == "extended_knee" else ("right", "left")[reading_leg == "right"]
+        return img[leg_joints(leg)[1]]
+    pair = (
+        (Joint.LEFT_HIP, Joint.RIGHT_HIP)
+        if at == "hips"
+        else (Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER)
+    )
+    return (img[pair[0]] + img[pair[1]]) / 2
+
+
+def frame_view(
+    verdict: Verdict,
+    shown: Feedback,
+    skeleton: Skeleton | None,
+    pose: PoseRules,
+    hold_s: dict[str, float] | None = None,
+) -> FrameView:
+    """What to draw for one analysed frame: the pose's angle labels (`[display] labels` in its
+    rule file) and, over a session, the hold time of each side."""
+    labels: list[tuple[str, tuple[float, float]]] = []
+    reading = verdict.reading
+    # Numbers read off a skeleton we do not trust would look like facts: none are drawn.
+    if skeleton is not None and reading is not None and verdict.trusted:
+        for label in pose.labels:
+            value = reading.metrics.get(label.measurement)
+            if value is None or value.value is None:
+                continue
+            where = _place(reading.extended_leg, skeleton, label.at)
+            if where is not None and np.all(np.isfinite(where)):
+                labels.append((f"{label.text} {value.value:.0f}°", (where[0], where[1])))
+    extra = []
+    held = {side: s for side, s in (hold_s or {}).items() if s >= 0.5}
+    if held:
+        extra.append(
+            "Hold: " + "   ".join(f"{pose.side_name(side)} {s:.0f} s" for side, s in held.items())
+        )
+    return FrameView(shown, skeleton, labels, extra)
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, size: int, bold: bool, width: float) -> list[str]:
+    """Split text into lines no wider than `width` pixels (a long word gets its own line)."""
+    lines: list[str] = []
+    line = ""
+    face = font(size, bold)
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and draw.textlength(candidate, font=face) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return [*lines, line] if line else lines
+
+
+def _body_span(skeleton: Skeleton | None, height: int) -> tuple[float, float]:
+    """Top and bottom of the visible body on the picture (the whole height if unknown)."""
+    if skeleton is None:
+        return 0.0, float(height)
+    seen = skeleton.visibility >= MIN_VISIBILITY
+    ys = skeleton.image[seen & np.all(np.isfinite(skeleton.image), axis=1), 1]
+    if ys.size == 0:
+        return 0.0, float(height)
+    return float(ys.min()), float(ys.max())
+
+
+def _draw_skeleton(draw: ImageDraw.ImageDraw, skeleton: Skeleton, colour: RGB, unit: float) -> None:
+    pts = skeleton.image
+    seen = (skeleton.visibility >= MIN_VISIBILITY) & np.all(np.isfinite(pts), axis=1)
+    width = max(2, round(unit * 0.5))
+    for a, b in BONES:
+        if seen[a] and seen[b]:
+            doubted = a in skeleton.doubts or b in skeleton.doubts
+            draw.line(
+                [tuple(pts[a]), tuple(pts[b])], fill=DOUBTED if doubted else colour, width=width
+            )
+    radius = max(1.5, unit * 0.55)
+    for j in range(len(pts)):
+        if seen[j] and j not in FACE[1:]:
+            x, y = pts[j]
+            ring = DOUBTED if j in skeleton.doubts else colour
+            draw.ellipse(
+                [x - radius, y - radius, x + radius, y + radius],
+                fill=WHITE,
+                outline=ring,
+                width=max(1, round(radius * 0.45)),
+            )
+
+
+def _outlined(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    size: int,
+    colour: RGB,
+    bold: bool = False,
+) -> None:
+    draw.text(
+        xy,
+        text,
+        font=font(size, bold),
+        fill=colour,
+        stroke_width=max(1, round(size / 9)),
+        stroke_fill=BLACK,
+    )
+
+
+def draw_frame(rgb: np.ndarray, view: FrameView) -> np.ndarray:
+    """A copy of the frame (RGB uint8) with the view drawn on it."""
+    height, width = rgb.shape[:2]
+    image = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8))
+    draw = ImageDraw.Draw(image)
+    colour = STATUS_COLOURS[view.feedback.status]
+    unit = max(min(width, height) / 100.0, 1.0)  # 1% of the shorter side
+    if view.skeleton is not None:
+        _draw_skeleton(draw, view.skeleton, colour, unit)
+        label_size = max(9, round(unit * 3.2))
+        # On a thumbnail the labels would cover the body they describe.
+        for text, (x, y) in view.labels if min(width, height) >= MIN_LABELLED else ():
+            tw = draw.textlength(text, font=font(label_size, True))
+            tx = min(max(x + unit * 1.5, 2), width - tw - 2)
+            ty = min(max(y - unit * 1.5 - label_size, 2), height - label_size - 4)
+            _outlined(draw, (tx, ty), text, label_size, WHITE, bold=True)
+    _draw_banner(image, draw, view, colour, unit)
+    return np.asarray(image)
+
+
+def _banner_lines(
+    draw: ImageDraw.ImageDraw, view: FrameView, width: float, big: int, small: int
+) -> list[tuple[str, int, bool, RGB]]:
+    """(text, size, bold, colour) per line, most important first."""
+    fb = view.feedback
+    status = STATUS_LABELS[fb.status] + ("" if fb.score is None else f"  ·  score {fb.score}")
+    lines = [
+        (line, big, True, STATUS_COLOURS[fb.status])
+        for line in _wrap(draw, fb.message, big, True, width)
+    ]
+    lines.append((status, small, False, WHITE))
+    for text in [
+        *view.extra_lines,
+        *(f"• {cue}" for cue in fb.cues[1:]),
+        *(f"Camera: {g}" for g in fb.guidance),
+    ]:
+        lines += [(line, small, False, WHITE) for line in _wrap(draw, text, small, False, width)]
+    return lines
+
+
+def _draw_banner(
+    image: Image.Image, draw: ImageDraw.ImageDraw, view: FrameView, colour: RGB, unit: float
+) -> None:
+    width, height = image.size
+    big = max(10, round(unit * 4.2))
+    small = max(9, round(unit * 3.2))
+    pad = max(3, round(unit * 1.2))
+    lines = _banner_lines(draw, view, width - 2 * pad, big, small)
+    limit = height * BANNER_SHARE
+    used, kept = 2 * pad, []
+    for line in lines:
+        step = round(line[1] * 1.25)
+        if used + step > limit and kept:
+            break
+        kept.append(line)
+        used += step
+    band = min(int(used), height)
+    top, bottom = _body_span(view.skeleton, height)
+    # The banner goes where it covers less of the body: the top, unless the body reaches
+    # higher into it than into a banner at the bottom.
+    at_top = max(0.0, band - top) <= max(0.0, bottom - (height - band))
+    y0 = 0 if at_top else height - band
+    region = np.asarray(image.crop((0, y0, width, y0 + band)), dtype=np.float32)
+    image.paste(Image.fromarray((region * BANNER_SHADE).astype(np.uint8)), (0, y0))
+    y = y0 + pad
+    for text, size, bold, line_colour in kept:
+        _outlined(draw, (pad, y), text, size, line_colour, bold)
+        y += round(size * 1.25)
+    # A thin bar in the status colour marks the banner's edge toward the picture.
+    edge = y0 + band - 1 if at_top else y0
+    bar = max(1, round(unit * 0.4))
+    draw.rectangle(
+        [0, edge - (bar - 1 if at_top else 0), width, edge + (0 if at_top else bar - 1)],
+        fill=colour,
+    )
+
+
+def draw_verdict(
+    rgb: np.ndarray,
+    verdict: Verdict,
+    skeleton: Skeleton | None,
+    pose: PoseRules,
+    shown: Feedback | None = None,
+    hold_s: dict[str, float] | None = None,
+) -> np.ndarray:
+    """Shortcut: the frame with this verdict (as a photo shows it, unless `shown` says
+    otherwise) drawn on it."""
+    return draw_frame(rgb, frame_view(verdict, shown or feedback(verdict), skeleton, pose, hold_s))

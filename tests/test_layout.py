@@ -1,0 +1,131 @@
+"""The house: the layers import only downward, the pure core imports no model, image or UI
+library, and one function decides what a frame says, whatever the frame came from."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shared_paths import ROOT
+
+from alignment.core.analysis import analyse
+from alignment.core.feedback import feedback
+from alignment.core.rules import load_pose
+from alignment.core.skeleton import Skeleton
+from alignment.pipeline.live import LiveSession
+from alignment.present.overlay import draw_frame, frame_view
+from alignment.present.style import STATUS_COLOURS
+from alignment.session.tracker import SessionTracker
+
+PACKAGE = ROOT / "alignment"
+# Lower layers first; a module may import its own layer and the ones before it.
+LAYERS = ["settings", "core", "session", "io", "estimators", "present", "pipeline", "cli|app"]
+PURE = ("core", "session")  # numpy in, numbers out
+NOT_IN_PURE = {"mediapipe", "cv2", "streamlit", "streamlit_webrtc", "onnxruntime", "av", "PIL",
+               "matplotlib", "ray"}  # fmt: skip
+
+
+def layer_of(module: str) -> int:
+    top = module.split(".")[1] if module.count(".") else module
+    for i, names in enumerate(LAYERS):
+        if top in names.split("|"):
+            return i
+    raise AssertionError(f"{module} belongs to no layer: add it to LAYERS")
+
+
+def imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+    return found
+
+
+MODULES = {
+    ".".join(p.relative_to(ROOT).with_suffix("").parts): p
+    for p in PACKAGE.rglob("*.py")
+    if p.name != "__init__.py"
+}
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_go_down_the_layers(module: str) -> None:
+    own = layer_of(module)
+    for name in imports(MODULES[module]):
+        root = name.split(".")[0]
+        if root == "alignment":
+            target = layer_of(name)
+            assert target <= own, f"{module} (layer {LAYERS[own]}) imports {name}"
+            if module.startswith("alignment.app."):
+                assert name.split(".")[1] in ("app", "pipeline", "present", "settings"), (
+                    f"the app uses the pipeline and the presentation only, not {name}"
+                )
+        elif module.split(".")[1] in PURE:
+            assert root not in NOT_IN_PURE, f"{module} is pure but imports {name}"
+
+
+def test_every_module_is_checked() -> None:
+    assert len(MODULES) > 30 and all(layer_of(m) >= 0 for m in MODULES)
+
+
+# ---------------------------------------------------------------------------- one voice
+
+POSE = load_pose("janu_sirsasana")
+RECORDED = json.loads((ROOT / "samples" / "shared_landmarks.json").read_text())
+
+
+class StillEstimator:
+    """Sees the same skeleton in every frame (a photo held still in front of the camera)."""
+
+    name, models, people_in_last_frame = "still", ["still"], 1
+
+    def __init__(self, skeleton: Skeleton | None) -> None:
+        self.skeleton = skeleton
+
+    def detect(self, rgb: np.ndarray, time_s: float | None = None) -> Skeleton | None:
+        return self.skeleton
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("item", RECORDED, ids=[r["file"] for r in RECORDED])
+def test_photo_video_and_live_say_the_same(item: dict) -> None:
+    """The same skeleton as a photo, as a 3 s still video and as 3 s of live frames: the same
+    status, message, score and colour once the session's hold-off has passed."""
+    skeleton = Skeleton.from_json(item["skeleton"]) if item["skeleton"] else None
+    photo = feedback(analyse(skeleton, POSE))
+
+    tracker = SessionTracker(POSE)
+    for i in range(90):
+        video = tracker.update(i / 30, skeleton)
+
+    live = LiveSession(lambda: StillEstimator(skeleton), POSE, "standard")
+    size = (skeleton.height, skeleton.width, 3) if skeleton else (480, 640, 3)
+    blank = np.zeros(size, np.uint8)
+    for i in range(90):
+        drawn = live.analyse(blank, i / 30)
+    snap = live.snapshot()
+    live.close()
+
+    assert video.feedback == photo
+    assert (snap.status, snap.cue, snap.score) == (photo.status, photo.message, photo.score)
+    # The colour drawn is the status colour, in the photo's drawing and the live frame alike.
+    photo_drawn = draw_frame(blank, frame_view(analyse(skeleton, POSE), photo, skeleton, POSE))
+    for picture in (photo_drawn, drawn):
+        assert tuple(edge_colour(picture)) == STATUS_COLOURS[photo.status]
+
+
+def edge_colour(picture: np.ndarray) -> np.ndarray:
+    """The colour of the bar along the banner's edge: the most common bright colour in the
+    picture's first column."""
+    column = picture[:, 0].reshape(-1, 3)
+    bright = column[column.max(axis=1) > 120]
+    colours, counts = np.unique(bright, axis=0, return_counts=True)
+    return colours[np.argmax(counts)]
