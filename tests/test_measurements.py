@@ -7,7 +7,7 @@ import pytest
 from skeletons import seated, standing
 
 from alignment.core.geometry import angle_at, point_line_offset, signed_angle_2d
-from alignment.core.measurements import DESCRIPTIONS, measure
+from alignment.core.measurements import BODY_PARTS, DESCRIPTIONS, measure
 from alignment.core.topology import other_side
 
 
@@ -25,7 +25,7 @@ def test_geometry_helpers():
 
 def test_every_measurement_is_described_and_taken():
     reading = measure(seated())
-    assert set(reading.metrics) == set(DESCRIPTIONS)
+    assert set(reading.metrics) == set(DESCRIPTIONS) == set(BODY_PARTS)
     for name, m in reading.metrics.items():
         assert m.value is not None, name
         assert 0.0 <= m.confidence <= 1.0

@@ -65,4 +65,4 @@ def run_video(args: argparse.Namespace, pose: PoseRules) -> int:
     if stop.is_set():
         return stop.exit_status
     lost_video = bool(args.out) and not result.video_written
-    return 1 if result.damage or failed or lost_video else 0
+    return 1 if result.damage or result.gaps or failed or lost_video else 0

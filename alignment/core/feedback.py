@@ -20,6 +20,7 @@ from alignment.core.analysis import (
     UNCERTAIN,
     Verdict,
 )
+from alignment.core.measurements import BODY_PARTS
 from alignment.core.rules import RuleResult, score
 
 NOBODY = "I can't see anyone. Make sure your whole body is in the picture."
@@ -65,7 +66,8 @@ def _message(verdict: Verdict) -> str:
             return f"I can't see well enough: {trust.message}."
         if trust is not None and trust.notes:
             return f"I can't tell if you are in the pose: {trust.notes[0]}."
-        unclear = ", ".join(m.replace("_", " ") for m in verdict.unclear)
+        parts = list(dict.fromkeys(BODY_PARTS.get(m, m.replace("_", " ")) for m in verdict.unclear))
+        unclear = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
         return f"I can't tell if you are in the pose: I can't see {unclear} clearly enough."
     if status == NOT_IN_POSE:
         return f"Not in {verdict.pose_name}: {verdict.missing[0]}"

@@ -73,6 +73,24 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "side_certainty": ("ratio", "how clearly one leg is straight and the other bent (0..1)"),
 }
 
+# The part of the body each measurement is read from, to tell the user what was not seen.
+BODY_PARTS: dict[str, str] = {
+    "extended_knee_angle": "the straight leg",
+    "bent_knee_angle": "the bent leg",
+    "hip_flexion": "the hips and the torso",
+    "torso_inclination": "the torso",
+    "spine_rounding": "the back and the head",
+    "bent_knee_lift": "the bent leg",
+    "thigh_angle": "both thighs",
+    "foot_position": "the bent leg's foot",
+    "shoulder_to_ear": "the shoulders and the head",
+    "torso_twist": "the hips and the shoulders",
+    "hip_leg_angle": "the hips and the straight leg",
+    "hip_height": "the hips and the feet",
+    "extended_leg_rise": "the straight leg",
+    "side_certainty": "both legs",
+}
+
 # Measurements that rest on the bent leg's bones (doubtful when that leg is hidden).
 BENT_LEG_METRICS = ("bent_knee_lift", "thigh_angle", "foot_position")
 # Measurements that need to know which leg is which (doubtful when one leg hides the other).

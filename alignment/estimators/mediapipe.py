@@ -16,8 +16,10 @@ import numpy as np
 
 from alignment.core.skeleton import Skeleton
 from alignment.core.topology import BLAZEPOSE_33, JOINT_NAMES
+from alignment.io.models import ModelNotFoundError
 from alignment.settings import NATIVE_LOGS_ENV
 
+QUIET_CALLS = 5  # the graph's start-up notices come during its first few frames
 # Row i of a Skeleton is BlazePose landmark _ROWS[i].
 _ROWS = [BLAZEPOSE_33[name] for name in JOINT_NAMES]
 
@@ -52,9 +54,15 @@ class MediaPipeEstimator:
             min_pose_detection_confidence=min_detection_confidence,
             output_segmentation_masks=False,
         )
-        with _native_stderr_quiet():
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        self._warmed_up = False
+        self._landmarker = None
+        try:
+            with _native_stderr_quiet():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except Exception as exc:  # whatever the bundle lacks, it is not a usable model
+            raise ModelNotFoundError(
+                f"{model_path}: MediaPipe cannot load it as a pose landmarker model ({exc})"
+            ) from exc
+        self._calls = 0
         self._last_ts_ms = -1
         self.people_in_last_frame = 0
 
@@ -77,8 +85,9 @@ class MediaPipeEstimator:
             raise RuntimeError("the pose estimator is closed")
         frame = np.ascontiguousarray(rgb, dtype=np.uint8)
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame)
-        # The graph logs a few notices from C++ on its first frame; keep them off the console.
-        quiet = _native_stderr_quiet() if not self._warmed_up else contextlib.nullcontext()
+        # The graph logs a few notices from C++ on its first frames; keep them off the console.
+        quiet = _native_stderr_quiet() if self._calls < QUIET_CALLS else contextlib.nullcontext()
+        self._calls += 1
         with quiet:
             if self.mode == "video":
                 if time_s is None:
@@ -89,7 +98,6 @@ class MediaPipeEstimator:
                 result = self._landmarker.detect_for_video(image, ts_ms)
             else:
                 result = self._landmarker.detect(image)
-        self._warmed_up = True
         self.people_in_last_frame = len(result.pose_landmarks)
         if not result.pose_landmarks:
             return None

@@ -8,6 +8,7 @@ small file can hold a huge picture), and a large one is decoded straight at a re
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -70,8 +71,9 @@ def decode_photo(data: bytes, name: str = "image") -> Photo:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise ImageError(
-                    f"{name}: the picture is too large ({width} x {height} pixels; at most "
-                    f"{MAX_PIXELS // 1_000_000} million): scale it down first"
+                    f"{name}: the picture is too large ({width * height / 1e6:.0f} million "
+                    f"pixels, {width} x {height}; at most {MAX_PIXELS // 1_000_000} million): "
+                    "scale it down first"
                 )
             notes = []
             if max(width, height) > MAX_SIDE:
@@ -87,13 +89,14 @@ def decode_photo(data: bytes, name: str = "image") -> Photo:
             return Photo(np.asarray(image), notes)
     except ImageError:
         raise
-    except (
-        UnidentifiedImageError,
-        OSError,
-        ValueError,
-        Image.DecompressionBombError,
-        SyntaxError,
-    ) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own limit, far past ours
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(found.group(1)) / 1e6:.0f} million pixels" if found else "too many pixels"
+        raise ImageError(
+            f"{name}: the picture is too large ({size}; at most {MAX_PIXELS // 1_000_000} "
+            "million): scale it down first"
+        ) from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"{name}: not a readable image (unknown format or damaged file)") from exc
 
 

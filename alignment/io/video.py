@@ -40,6 +40,7 @@ __all__ = [
 _IMAGE_FORMAT_SUFFIX = "_pipe"
 _IMAGE_FORMATS = {"image2", "image2pipe"}
 _FALLBACK_FPS = 30.0
+MAX_BAD_PACKETS = 300  # this many damaged packets in a row: the rest is not worth trying
 _TICK = Fraction(1, 90000)  # the MPEG clock: whole ticks for 24, 25, 29.97, 30 and 60 fps
 
 
@@ -146,7 +147,7 @@ def _open_input(path: str | os.PathLike[str]) -> tuple[Any, Any]:
     try:
         container = av.open(str(p), mode="r")
     except av.FFmpegError as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
+        reason = _mp4_cut_short(p) or getattr(exc, "strerror", None) or str(exc)
         raise VideoError(f"{p}: cannot be opened as video: {reason}") from exc
     except OSError as exc:
         raise VideoError(f"{p}: cannot be opened as video: {exc}") from exc
@@ -164,6 +165,35 @@ def _open_input(path: str | os.PathLike[str]) -> tuple[Any, Any]:
         container.close()
         raise VideoError(f"{p}: not a video file (no video stream)")
     return container, streams[0]
+
+
+def _mp4_cut_short(path: Path) -> str | None:
+    """Why an MP4/MOV file cannot be opened, when the reason is that it was cut short before
+    its index (the 'moov' box, which phones write at the end): its top-level boxes run past
+    the end of the file and no 'moov' was found. None if that is not the case."""
+    size = path.stat().st_size
+    boxes: list[bytes] = []
+    with open(path, "rb") as fh:
+        at = 0
+        while at + 8 <= size:
+            fh.seek(at)
+            head = fh.read(16)
+            length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+            if length == 1 and len(head) == 16:
+                length = int.from_bytes(head[8:16], "big")
+            elif length == 0:
+                length = size - at
+            if length < 8:
+                return None
+            boxes.append(kind)
+            at += length
+    if not boxes or boxes[0] != b"ftyp" or b"moov" in boxes or at <= size:
+        return None
+    return (
+        "the file is incomplete: it was cut short before its index (the 'moov' box that phones "
+        "write last), as when a recording or an upload is interrupted; no frame can be read "
+        "without it. Use the complete file."
+    )
 
 
 def _stream_fps(stream: Any) -> float:
@@ -213,7 +243,8 @@ class FrameReader:
     ``with FrameReader(path, every=1) as reader: for frame in reader: ...``
 
     Opening raises :class:`VideoError` when the file is missing, cannot be opened or has no
-    video stream. Damage found while decoding stops the iteration quietly and sets
+    video stream. Damaged data inside the file is skipped (each stretch lost is in
+    :attr:`gaps`); damage that ends the file stops the iteration quietly and sets
     :attr:`damage`; a file that decodes to nothing leaves :attr:`frames_read` at 0.
     """
 
@@ -224,6 +255,8 @@ class FrameReader:
         self.every = int(every)
         self.frames_read = 0  # frames yielded
         self.damage: str | None = None
+        self.gaps: list[tuple[float, float]] = []  # (from, to) s: damaged stretches skipped
+        self._gap_open: float | None = None  # a gap seen, waiting for the next good frame
         self._last_time: float | None = None  # time of the last decoded frame (for damage)
         self._container, self._stream = _open_input(path)
         self._stream.thread_type = "AUTO"
@@ -285,6 +318,9 @@ class FrameReader:
             if origin is None:
                 origin = pts_time
             self._last_time = pts_time - origin
+            if self._gap_open is not None:
+                self.gaps.append((self._gap_open, self._last_time))
+                self._gap_open = None
             if index % self.every:
                 continue
             rgb = apply_display_matrix(
@@ -304,10 +340,28 @@ class FrameReader:
         return float(frame.pts * tb)
 
     def _decode(self) -> Iterator[av.VideoFrame]:
-        """Decoded frames; stops (recording :attr:`damage`) on the first error."""
+        """Decoded frames. A packet that fails to decode is skipped and the decoding goes on
+        (recorded in :attr:`gaps`); an error of the file itself stops it (:attr:`damage`)."""
+        failures = 0  # packets failed in a row
+        gap_from: float | None = None
         try:
             for packet in self._container.demux(self._stream):
-                yield from packet.decode()
+                try:
+                    frames = packet.decode()
+                except (av.FFmpegError, ValueError) as exc:
+                    failures += 1
+                    if gap_from is None:
+                        gap_from = self._last_time or 0.0
+                    if failures > MAX_BAD_PACKETS:
+                        why = f"{failures} damaged packets in a row"
+                        raise av.InvalidDataError(0, why) from exc
+                    continue
+                if frames:
+                    failures = 0
+                    if gap_from is not None:
+                        self._gap_open = gap_from
+                        gap_from = None
+                yield from frames
         except (av.FFmpegError, OSError, ValueError, EOFError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             self._set_damage(f"decoding failed: {reason}")

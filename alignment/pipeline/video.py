@@ -39,8 +39,9 @@ class VideoResult:
     summary: Summary
     records: list[FrameRecord]
     info: VideoInfo | None
-    damage: str | None = None
+    damage: str | None = None  # why the reading stopped early, if it did
     warnings: list[str] = field(default_factory=list)
+    gaps: int = 0  # damaged stretches skipped
     video_written: bool = False  # the annotated copy asked for is complete and in place
 
 
@@ -82,8 +83,10 @@ def analyse_video(
         expected = expected_frames(info, every)
         writer: VideoWriter | None = None
         target = cleanup.enter_context(AtomicOutput(out)) if out is not None else None
+        crowded = 0  # frames with more than one person in view
         for done, frame in enumerate(reader, start=1):
             skeleton = estimator.detect(frame.rgb, frame.time_s)
+            crowded += estimator.people_in_last_frame > 1
             live = tracker.update(frame.time_s, skeleton)
             if target is not None:
                 try:
@@ -106,7 +109,7 @@ def analyse_video(
             if stop is not None and stop.is_set():
                 break
         tracker.finish()
-        damage, frames = reader.damage, reader.frames_read
+        damage, frames, gaps = reader.damage, reader.frames_read, reader.gaps
         written = False
         if writer is not None and target is not None:
             try:
@@ -131,6 +134,7 @@ def analyse_video(
         "frames_read": frames,
         "every": every,
         "damage": damage,
+        "gaps": [[round(a, 2), round(b, 2)] for a, b in gaps],
         "models": estimator.models,
     }
     partial = stop is not None and stop.is_set()
@@ -141,10 +145,20 @@ def analyse_video(
         )
     if damage:
         warnings.append(f"the video is damaged: {damage}")
+    if gaps:
+        near = ", ".join(f"{a:.1f} s" for a, _ in gaps[:5])
+        warnings.append(
+            f"damaged data in the video was skipped near {near}; the frames around it were analysed"
+        )
     if set(summary["time_by_state"]) <= {"not_in_frame"}:
         warnings.append("nobody was found in this video")
+    if crowded > 0.1 * frames:
+        warnings.append(
+            f"more than one person was in view in {crowded / frames:.0%} of the "
+            "frames: the largest one is judged"
+        )
     summary["warnings"] = warnings
-    return VideoResult(summary, tracker.records, info, damage, warnings, written)
+    return VideoResult(summary, tracker.records, info, damage, warnings, len(gaps), written)
 
 
 def save_outputs(
