@@ -82,6 +82,7 @@ def uploader(at: AppTest):
 # ---------------------------------------------------------------------------- Photos page
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_photos_page_shows_verdict_and_cue(shared: Path) -> None:
     webrtc_loaded = "streamlit_webrtc" in sys.modules
@@ -151,6 +152,7 @@ def test_photos_page_downloads_and_cache(shared: Path) -> None:
 # ---------------------------------------------------------------------------- Video page
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_video_page_summary_hold_time_and_downloads(shared: Path, session_clip: Path) -> None:
     from alignment.app import video_page
@@ -229,6 +231,7 @@ def test_video_page_warns_when_nobody_is_in_view(shared: Path, tmp_path: Path) -
 # ---------------------------------------------------------------------------- Live pipeline
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_live_session_cue_and_hold_from_frames(shared: Path) -> None:
     """What the frame callback does, without WebRTC: av frames in, annotated frames out,

@@ -30,7 +30,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts"
 CUE = "Lengthen your spine"
 
-pytestmark = [pytest.mark.browser, pytest.mark.shared]
+pytestmark = [pytest.mark.browser, pytest.mark.shared, pytest.mark.slow]
 
 # Records what the page asks the browser to say (headless Chromium has no voices anyway).
 RECORD_SPEECH = """

@@ -14,7 +14,7 @@ from alignment.core.topology import JOINT_NAMES
 from alignment.io import models
 from alignment.present.report import PhotoRecord
 
-pytestmark = pytest.mark.shared
+pytestmark = [pytest.mark.shared, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -360,6 +360,7 @@ def test_shared_phone_video_rotation() -> None:
     assert (info.width, info.height) == (1080, 1920)
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_memory_stays_flat_on_a_long_video() -> None:
     path = SHARED_VIDEOS / "ooibowei_warrior2_1.mp4"  # 26 s of 1280x720

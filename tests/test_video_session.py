@@ -471,6 +471,7 @@ def session_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], 
         return truth, analyse_video(path, POSE, estimator)
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_session_finds_both_sides_in_order(session_clip) -> None:
     truth, result = session_clip
@@ -488,6 +489,7 @@ def test_session_finds_both_sides_in_order(session_clip) -> None:
     assert result.damage is None and result.summary["warnings"] == []
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_session_compares_the_two_sides(session_clip) -> None:
     _, result = session_clip
@@ -499,6 +501,7 @@ def test_session_compares_the_two_sides(session_clip) -> None:
     assert "Asymmetry:" in summary_text(result.summary, POSE)
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_session_reports_the_rounded_back(session_clip) -> None:
     _, result = session_clip
@@ -509,6 +512,7 @@ def test_session_reports_the_rounded_back(session_clip) -> None:
     assert "Lengthen your spine" in summary_text(result.summary, POSE)
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_no_fault_is_claimed_in_dandasana(session_clip) -> None:
     truth, result = session_clip
@@ -525,6 +529,7 @@ def test_no_fault_is_claimed_in_dandasana(session_clip) -> None:
     assert checked >= 2 * 55
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 @pytest.mark.parametrize(
     "name", sorted(p.name for p in VIDEOS.glob("*.*")) if VIDEOS.is_dir() else ["(missing)"]

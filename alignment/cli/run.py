@@ -40,15 +40,11 @@ def stop_on_signals() -> Iterator[StopFlag]:
     flag = StopFlag()
 
     def stop(signum: int, _frame: object) -> None:
+        # No printing here: the signal may arrive while the progress bar is writing.
         if flag.is_set():
             raise KeyboardInterrupt
         flag.signum = signum
         flag.set()
-        print(
-            f"\n{signal.Signals(signum).name}: stopping and saving what is done "
-            "(again to stop at once)",
-            file=sys.stderr,
-        )
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:

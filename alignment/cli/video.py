@@ -5,6 +5,7 @@ analysed."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from alignment.cli.run import error, stop_on_signals
 from alignment.core.rules import PoseRules
@@ -63,6 +64,11 @@ def run_video(args: argparse.Namespace, pose: PoseRules) -> int:
     for message in failed:
         error(message)
     if stop.is_set():
+        print(
+            f"{stop.name}: stopped after {result.summary['frames_analysed']} frames; the "
+            "outputs hold what was analysed (marked partial)",
+            file=sys.stderr,
+        )
         return stop.exit_status
     lost_video = bool(args.out) and not result.video_written
     return 1 if result.damage or result.gaps or failed or lost_video else 0
