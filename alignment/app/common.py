@@ -54,7 +54,8 @@ class Settings:
     """What the app was started with (see `alignment app`)."""
 
     models: list[Path]
-    pose: PoseRules | None
+    pose: PoseRules | None  # with the bounds of the photo and video preset
+    live_pose: PoseRules | None  # with the bounds of the live preset
     level: str
     quality: str  # the preset for photos and videos
     ice_servers: list[dict[str, Any]]
@@ -67,6 +68,7 @@ class Ready:
 
     models: list[Path]
     pose: PoseRules
+    live_pose: PoseRules
     quality: str
     ice_servers: list[dict[str, Any]]
 
@@ -93,9 +95,10 @@ def _load_settings(
     level = level if level in LEVELS else DEFAULT_LEVEL
     quality = quality if quality in QUALITIES else PHOTO_QUALITY
     try:
-        pose: PoseRules | None = load_pose(pose_name)
+        pose: PoseRules | None = load_pose(pose_name, quality)
+        live_pose: PoseRules | None = load_pose(pose_name, LIVE_QUALITY)
     except RuleFileError as exc:
-        pose = None
+        pose = live_pose = None
         problems.append(str(exc))
     models: list[Path] = []
     try:
@@ -111,7 +114,13 @@ def _load_settings(
         ice_servers = []
         problems.append(f"${ICE_ENV}: {exc}")
     return Settings(
-        list(dict.fromkeys(models)), pose, level, quality, ice_servers, "; ".join(problems) or None
+        list(dict.fromkeys(models)),
+        pose,
+        live_pose,
+        level,
+        quality,
+        ice_servers,
+        "; ".join(problems) or None,
     )
 
 
@@ -135,12 +144,14 @@ def current_level() -> str:
 def ready() -> Ready | None:
     """The models and the pose when all are usable; otherwise shows why and returns None."""
     current = settings()
-    if not current.models or current.pose is None:
+    if not current.models or current.pose is None or current.live_pose is None:
         st.error(f"The app cannot analyse anything: {current.error}")
         return None
     if current.error:  # e.g. a bad $ALIGNMENT_ICE_SERVERS: say so, go on
         st.warning(current.error)
-    return Ready(current.models, current.pose, current.quality, current.ice_servers)
+    return Ready(
+        current.models, current.pose, current.live_pose, current.quality, current.ice_servers
+    )
 
 
 def page_start(title: str) -> tuple[Ready, str] | None:

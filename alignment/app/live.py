@@ -41,7 +41,7 @@ TRANSLATIONS = {
 def _session(ready: common.Ready, level: str) -> LiveSession:
     """This browser session's LiveSession (created once, kept in st.session_state)."""
     session = st.session_state.get(SESSION_KEY)
-    if session is None or session.pose.id != ready.pose.id:
+    if session is None or session.pose is not ready.live_pose:
         if session is not None:
             session.close()
         models = ready.models
@@ -49,7 +49,7 @@ def _session(ready: common.Ready, level: str) -> LiveSession:
         def factory():  # noqa: ANN202 - a PoseEstimator
             return open_estimator(LIVE_QUALITY, "video", models, allow_download=False)
 
-        session = LiveSession(factory, ready.pose, level)
+        session = LiveSession(factory, ready.live_pose, level)
         st.session_state[SESSION_KEY] = session
     session.set_level(level)
     return session

@@ -13,7 +13,13 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from alignment.estimators.presets import LIVE_QUALITY, PHOTO_QUALITY, PRESETS, QUALITIES
+from alignment.estimators.presets import (
+    LIVE_QUALITY,
+    PHOTO_QUALITY,
+    PRESETS,
+    QUALITIES,
+    VIDEO_QUALITY,
+)
 from alignment.settings import DEFAULT_LEVEL, DEFAULT_POSE, LEVELS, MODEL_ENV
 
 
@@ -98,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--every", type=int, default=1, metavar="N", help="analyse every Nth frame (default: 1)"
     )
     video.add_argument("--quiet", action="store_true", help="no progress bar")
-    _common(video, PHOTO_QUALITY)
+    _common(video, VIDEO_QUALITY)
 
     app = sub.add_parser(
         "app",

@@ -56,7 +56,7 @@ def stop_on_signals() -> Iterator[StopFlag]:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        pose: PoseRules = load_pose(args.pose)
+        pose: PoseRules = load_pose(args.pose, args.quality)
         if args.command == "app":
             from alignment.cli.app import launch
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from alignment.core.measurements import DESCRIPTIONS, BodyReading
@@ -60,6 +60,8 @@ class Requirement:
     bounds: Bounds
     min_confidence: float
     missing: str  # what to tell the user when this part of the shape is absent
+    when: tuple[Condition, ...] = ()  # it applies only while these hold
+    fitted: bool = False  # its bound is fitted per preset (rules/fitted/<pose>.toml)
 
 
 @dataclass(frozen=True)
@@ -253,8 +255,15 @@ def load_rules(path: str | os.PathLike) -> PoseRules:
     for i, raw in enumerate(top.get("requirement", list, [])):  # type: ignore[arg-type]
         req = _Fields(raw, name, f"requirement #{i + 1}")
         requirements.append(
-            Requirement(req.measurement(), req.bounds(), req.confidence(), req.get("missing", str))
-        )  # type: ignore[arg-type]
+            Requirement(
+                req.measurement(),
+                req.bounds(),
+                req.confidence(),
+                req.get("missing", str),  # type: ignore[arg-type]
+                _conditions(req, name, f"requirement #{i + 1}"),
+                req.get("fitted", bool, False),  # type: ignore[arg-type]
+            )
+        )
         req.done()
 
     rules: list[Rule] = []
@@ -282,11 +291,7 @@ def load_rules(path: str | os.PathLike) -> PoseRules:
         tolerance = r.get("tolerance", float, default_tol)
         if tolerance <= 0:  # type: ignore[operator]
             r.fail("tolerance", "must be positive")
-        when = []
-        for j, cond in enumerate(r.get("when", list, [])):  # type: ignore[arg-type]
-            c = _Fields(cond, name, f"{label}, when #{j + 1}")
-            when.append(Condition(c.measurement(), c.bounds(), c.confidence()))
-            c.done()
+        when = _conditions(r, name, label)
         rules.append(
             Rule(
                 id=rule_id,
@@ -335,6 +340,16 @@ def load_rules(path: str | os.PathLike) -> PoseRules:
     )
 
 
+def _conditions(fields: _Fields, path: str, label: str) -> tuple[Condition, ...]:
+    """The `when` list of a rule or a requirement."""
+    conditions = []
+    for j, raw in enumerate(fields.get("when", list, [])):  # type: ignore[arg-type]
+        c = _Fields(raw, path, f"{label}, when #{j + 1}")
+        conditions.append(Condition(c.measurement(), c.bounds(), c.confidence()))
+        c.done()
+    return tuple(conditions)
+
+
 def _movement(table: dict | None, path: str) -> Movement | None:
     if table is None:
         return None
@@ -371,19 +386,42 @@ def available_poses() -> list[str]:
     return sorted(p.stem for p in rules_dir().glob("*.toml"))
 
 
-def load_pose(name_or_path: str = DEFAULT_POSE) -> PoseRules:
-    """A pose by name (a file in rules_dir()) or by path to a rule file."""
+def load_pose(name_or_path: str = DEFAULT_POSE, quality: str | None = None) -> PoseRules:
+    """A pose by name (a file in rules_dir()) or by path to a rule file. With `quality`, the
+    bounds fitted for that preset (fitted/<pose>.toml beside the rule file) replace the rule
+    file's own for the requirements marked `fitted`."""
     candidate = Path(name_or_path)
     if candidate.is_dir():
         raise RuleFileError(f"{candidate}: is a folder; give a rule file (.toml) or a pose name")
-    if candidate.suffix == ".toml" or candidate.exists():
-        return load_rules(candidate)
-    path = rules_dir() / f"{name_or_path}.toml"
-    if not path.exists():
-        raise RuleFileError(
-            f"{path}: no rule file for pose {name_or_path!r}; known: {', '.join(available_poses())}"
-        )
-    return load_rules(path)
+    if candidate.suffix != ".toml" and not candidate.exists():
+        candidate = rules_dir() / f"{name_or_path}.toml"
+        if not candidate.exists():
+            raise RuleFileError(
+                f"{candidate}: no rule file for pose {name_or_path!r}; "
+                f"known: {', '.join(available_poses())}"
+            )
+    pose = load_rules(candidate)
+    fitted = candidate.parent / "fitted" / candidate.name
+    if quality is None or not fitted.exists():
+        return pose
+    return _with_fitted_bounds(pose, fitted, quality)
+
+
+def _with_fitted_bounds(pose: PoseRules, path: Path, quality: str) -> PoseRules:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RuleFileError(f"{path}: not valid TOML: {exc}") from None
+    table = _Fields(data.get(quality, {}), str(path), f"[{quality}]")
+    requirements = []
+    for req in pose.requirements:
+        if req.fitted and req.measurement in table.table:
+            table.used.add(req.measurement)
+            bounds = table.bounds(table.table[req.measurement], req.measurement)
+            req = replace(req, bounds=bounds)
+        requirements.append(req)
+    table.done()  # an entry for a requirement that is not fitted is a mistake
+    return replace(pose, requirements=tuple(requirements))
 
 
 # ---------------------------------------------------------------------------- evaluation
@@ -410,21 +448,34 @@ class Recognition:
     unclear: list[str] = field(default_factory=list)  # measurements we could not trust
 
 
-def _confident(reading: BodyReading, measurement: str, min_confidence: float) -> float | None:
+def judge(reading: BodyReading, measurement: str, bounds: Bounds, min_confidence: float) -> str:
+    """ "in" or "out" of the bounds, or "unclear": not measured, not sure enough, or measured two
+    ways (e.g. on the picture and in 3-D) that fall on both sides of a bound."""
     m = reading.metrics.get(measurement)
     if m is None or m.value is None or m.confidence < min_confidence:
-        return None
-    return m.value
+        return "unclear"
+    outside = [bounds.excess(v) > 0 for v in (m.span or (m.value, m.value))]
+    return "out" if all(outside) else "in" if not any(outside) else "unclear"
+
+
+def _applies(reading: BodyReading, conditions: tuple[Condition, ...]) -> str:
+    """ "yes", "no" (a condition confidently fails) or "unclear"."""
+    said = [judge(reading, c.measurement, c.bounds, c.min_confidence) for c in conditions]
+    return "no" if "out" in said else "unclear" if "unclear" in said else "yes"
 
 
 def recognise(pose: PoseRules, reading: BodyReading) -> Recognition:
-    """In the pose when every requirement holds; out as soon as one confidently fails."""
+    """In the pose when every requirement holds; out as soon as one confidently fails. A
+    requirement applies only while its `when` conditions hold."""
     result = Recognition(in_pose=True)
     for req in pose.requirements:
-        value = _confident(reading, req.measurement, req.min_confidence)
-        if value is None:
+        applies = _applies(reading, req.when)
+        said = judge(reading, req.measurement, req.bounds, req.min_confidence)
+        if applies == "no":
+            continue
+        if applies == "unclear" or said == "unclear":
             result.unclear.append(req.measurement)
-        elif req.bounds.excess(value) > 0:
+        elif said == "out":
             result.missing.append(req.missing)
     if result.missing:
         result.in_pose = False
@@ -439,30 +490,16 @@ def evaluate(pose: PoseRules, reading: BodyReading, level: str = DEFAULT_LEVEL) 
     results = []
     for rule in pose.rules:
         bounds = rule.bounds[level]
-        skipped = next(
-            (
-                c
-                for c in rule.when
-                if (v := _confident(reading, c.measurement, c.min_confidence)) is None
-                or c.bounds.excess(v) > 0
-            ),
-            None,
-        )
         m = reading.metrics.get(rule.measurement)
-        value = m.value if m else None
-        confidence = m.confidence if m else 0.0
-        if skipped is not None:
+        value, confidence = (m.value, m.confidence) if m else (None, 0.0)
+        if _applies(reading, rule.when) != "yes":
+            when = " and ".join(f"{c.measurement} {c.bounds.describe()}" for c in rule.when)
             results.append(
-                RuleResult(
-                    rule,
-                    "skipped",
-                    value,
-                    confidence,
-                    bounds,
-                    f"applies only when {skipped.measurement} {skipped.bounds.describe()}",
-                )
+                RuleResult(rule, "skipped", value, confidence, bounds, f"applies only when {when}")
             )
-        elif value is None or confidence < rule.min_confidence:
+            continue
+        said = judge(reading, rule.measurement, bounds, rule.min_confidence)
+        if said == "unclear":
             why = (
                 m.note
                 if m and m.note
@@ -470,8 +507,9 @@ def evaluate(pose: PoseRules, reading: BodyReading, level: str = DEFAULT_LEVEL) 
             )
             results.append(RuleResult(rule, "uncertain", value, confidence, bounds, why))
         else:
-            status = "fault" if bounds.excess(value) > 0 else "ok"
-            results.append(RuleResult(rule, status, value, confidence, bounds))
+            results.append(
+                RuleResult(rule, "fault" if said == "out" else "ok", value, confidence, bounds)
+            )
     return results
 
 

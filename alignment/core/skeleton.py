@@ -22,7 +22,11 @@ class Skeleton:
     world: (J, 3) metres, origin between the hips, y down, z away from the camera; None when
         no model gave 3-D points (MoveNet alone).
     source: which model(s) made it, for reports.
-    doubts: joints whose place the models disagree about -> why, in words for the user.
+    doubts: joints whose place is not known -> why, in words for the user (e.g. the models
+        disagree about it); their image point is NaN and their visibility 0.
+    sides: where the left/right labels come from: "model" (one model's labels, unchecked),
+        "agreed" (the fused readings agree on them) or "unknown" (the labelling is arbitrary).
+    agreement: what the fusion of several readings found (which models, what they agreed on).
     """
 
     image: np.ndarray
@@ -32,6 +36,8 @@ class Skeleton:
     world: np.ndarray | None = None
     source: str = ""
     doubts: dict[int, str] = field(default_factory=dict)
+    sides: str = "model"
+    agreement: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.image.shape != (NUM_JOINTS, 2):
@@ -71,21 +77,31 @@ class Skeleton:
             "width": self.width,
             "height": self.height,
             "source": self.source,
-            "image": np.round(self.image, 2).tolist(),
+            "image": _json_array(self.image, 2),
             "visibility": np.round(self.visibility, 4).tolist(),
-            "world": None if self.world is None else np.round(self.world, 4).tolist(),
+            "world": None if self.world is None else _json_array(self.world, 4),
             "doubts": {str(j): why for j, why in self.doubts.items()},
+            "sides": self.sides,
+            "agreement": self.agreement,
         }
 
     @classmethod
     def from_json(cls, data: dict) -> Skeleton:
         world = data.get("world")
         return cls(
-            image=np.asarray(data["image"], dtype=float),
+            image=np.array(data["image"], dtype=float),  # None (unknown) becomes NaN
             visibility=np.asarray(data["visibility"], dtype=float),
             width=int(data["width"]),
             height=int(data["height"]),
-            world=None if world is None else np.asarray(world, dtype=float),
+            world=None if world is None else np.array(world, dtype=float),
             source=data.get("source", ""),
             doubts={int(j): why for j, why in (data.get("doubts") or {}).items()},
+            sides=data.get("sides", "model"),
+            agreement=data.get("agreement") or {},
         )
+
+
+def _json_array(values: np.ndarray, digits: int) -> list:
+    """Rounded, with None where a value is unknown (JSON has no NaN)."""
+    return [[None if not np.isfinite(v) else round(float(v), digits) for v in row]
+            for row in values]  # fmt: skip

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from alignment.core.fusion import HIDDEN
 from alignment.core.geometry import distance
 from alignment.core.measurements import BodyReading
 from alignment.core.skeleton import Skeleton
-from alignment.core.topology import Joint, leg_joints
+from alignment.core.topology import SIDES, Joint, leg_joints
 
 MIN_VISIBILITY = 0.5  # for the hips and shoulders; the legs' visibility lowers their own
 # measurements' confidence instead.
@@ -47,66 +48,96 @@ def _bone(w: np.ndarray, a: int, b: int) -> float:
     return distance(w[a], w[b])
 
 
+def _known(points: np.ndarray | None, joints: list[int]) -> bool:
+    return points is not None and bool(np.all(np.isfinite(points[joints])))
+
+
 def assess(skeleton: Skeleton, reading: BodyReading) -> TrustReport:
+    """Check one skeleton. Checks that need joints the skeleton does not know (NaN: the models
+    disagree about them, or a model gave no 3-D) are left out: the measurements resting on
+    those joints are missing already and claim nothing."""
     img, wld = skeleton.image, skeleton.world
     reasons: list[str] = []
-
-    torso = (Joint.LEFT_HIP, Joint.RIGHT_HIP, Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER)
-    if skeleton.vis(*torso) < MIN_VISIBILITY:
-        reasons.append("the hips and shoulders are not clearly in view")
-
     notes: list[str] = []
-    thigh = {s: _bone(wld, *leg_joints(s)[:2]) for s in ("left", "right")}
-    shin = {s: _bone(wld, *leg_joints(s)[1:3]) for s in ("left", "right")}
+
+    torso = [Joint.LEFT_HIP, Joint.RIGHT_HIP, Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER]
+    if skeleton.vis(*torso) < MIN_VISIBILITY:
+        doubt = next((skeleton.doubts[j] for j in torso if j in skeleton.doubts), "")
+        reasons.append(doubt or "the hips and shoulders are not clearly in view")
+
+    legs = {s: list(leg_joints(s)[:3]) for s in SIDES}
     bent_leg_doubtful = False
-    if min(thigh.values()) <= 0 or min(shin.values()) <= 0:
-        reasons.append("the skeleton is degenerate")
-    else:
-        lo, hi = SHIN_THIGH_RANGE
-        odd_legs = {s for s in ("left", "right") if not lo <= shin[s] / thigh[s] <= hi}
-        mismatched = (
-            max(thigh.values()) / min(thigh.values()) > THIGH_RATIO_LIMIT
-            or max(shin.values()) / min(shin.values()) > SHIN_RATIO_LIMIT
-        )
-        straight = reading.extended_leg
-        if straight is None:
-            if odd_legs or mismatched:
-                reasons.append("the skeleton is implausible (the leg bones do not match)")
-        elif straight in odd_legs:
-            reasons.append("the skeleton is implausible (the straight leg's bones do not match)")
-        elif odd_legs or mismatched:
-            # The folded leg is often half hidden under the thigh and the model guesses its
-            # bones; its own measurements are then doubtful, the rest of the body is not.
-            bent_leg_doubtful = True
-            notes.append("the bent leg is partly hidden")
+    if _known(wld, legs["left"] + legs["right"]):
+        assert wld is not None
+        thigh = {s: _bone(wld, *legs[s][:2]) for s in SIDES}
+        shin = {s: _bone(wld, *legs[s][1:]) for s in SIDES}
+        if min(thigh.values()) <= 0 or min(shin.values()) <= 0:
+            reasons.append("the skeleton is degenerate")
+        else:
+            lo, hi = SHIN_THIGH_RANGE
+            odd_legs = {s for s in SIDES if not lo <= shin[s] / thigh[s] <= hi}
+            mismatched = (
+                max(thigh.values()) / min(thigh.values()) > THIGH_RATIO_LIMIT
+                or max(shin.values()) / min(shin.values()) > SHIN_RATIO_LIMIT
+            )
+            straight = reading.extended_leg
+            if straight is None:
+                if odd_legs or mismatched:
+                    reasons.append("the skeleton is implausible (the leg bones do not match)")
+            elif straight in odd_legs:
+                reasons.append(
+                    "the skeleton is implausible (the straight leg's bones do not match)"
+                )
+            elif odd_legs or mismatched:
+                # The folded leg is often half hidden under the thigh and the model guesses
+                # its bones; its own measurements are then doubtful, the rest of the body not.
+                bent_leg_doubtful = True
+                notes.append("the bent leg is partly hidden")
 
     straight = reading.extended_leg
     knee = reading.metrics.get("extended_knee_angle")
-    if straight and knee and knee.value is not None and knee.value >= 140:
+    if straight and knee and knee.value is not None and max(knee.span or (knee.value,)) >= 140:
         hip, _, ankle, _ = leg_joints(straight)
-        torso_w = distance(
-            (wld[Joint.LEFT_HIP] + wld[Joint.RIGHT_HIP]) / 2,
-            (wld[Joint.LEFT_SHOULDER] + wld[Joint.RIGHT_SHOULDER]) / 2,
-        )
-        if torso_w > 0 and distance(wld[hip], wld[ankle]) / torso_w < MIN_STRAIGHT_LEG_TO_TORSO:
-            reasons.append("the skeleton is implausible (the straight leg is too short)")
+        if _known(wld, [hip, ankle, *torso]):
+            assert wld is not None
+            torso_w = distance(
+                (wld[Joint.LEFT_HIP] + wld[Joint.RIGHT_HIP]) / 2,
+                (wld[Joint.LEFT_SHOULDER] + wld[Joint.RIGHT_SHOULDER]) / 2,
+            )
+            if torso_w > 0 and distance(wld[hip], wld[ankle]) / torso_w < MIN_STRAIGHT_LEG_TO_TORSO:
+                reasons.append("the skeleton is implausible (the straight leg is too short)")
 
+    known_legs = [s for s in SIDES if _known(img, legs[s])]
     leg_len = max(
-        distance(img[h], img[k]) + distance(img[k], img[a])
-        for h, k, a, _ in (leg_joints("left"), leg_joints("right"))
+        (
+            distance(img[h], img[k]) + distance(img[k], img[a])
+            for h, k, a in (legs[s] for s in known_legs)
+        ),
+        default=0.0,
     )
-    legs_hidden = False
-    if leg_len > 0:
+    legs_hidden = any(skeleton.doubts.get(j) == HIDDEN for s in SIDES for j in legs[s])
+    if leg_len > 0 and len(known_legs) == 2:
         knee_gap = distance(img[Joint.LEFT_KNEE], img[Joint.RIGHT_KNEE]) / leg_len
         ankle_gap = distance(img[Joint.LEFT_ANKLE], img[Joint.RIGHT_ANKLE]) / leg_len
-        legs_hidden = knee_gap < OVERLAP_LIMIT and ankle_gap < OVERLAP_LIMIT
+        legs_hidden = legs_hidden or (knee_gap < OVERLAP_LIMIT and ankle_gap < OVERLAP_LIMIT)
     if legs_hidden:
-        notes.append("one leg hides the other")
+        notes.append(HIDDEN)
 
     # Seen from the side, a person sitting with the legs forward faces the feet: a head behind
     # the hips, or a torso pointing away from the legs, means the model turned the body around.
+    # (Only a leg along the floor says which way the person faces, and only while the chest
+    # does not face the camera.)
     profile_view = reading.profile >= 0.45
-    if profile_view and leg_len > 0:
+    rise = reading.metrics.get("extended_leg_rise")
+    along_floor = rise is not None and rise.value is not None and abs(rise.value) <= 45
+    width = reading.metrics.get("frontal_width")
+    facing_camera = width is not None and width.value is not None and width.value >= 0.95
+    seated_side_on = profile_view and along_floor and not facing_camera
+    if (
+        seated_side_on
+        and leg_len > 0
+        and _known(img, [Joint.NOSE, Joint.LEFT_HIP, Joint.RIGHT_HIP])
+    ):
         forward = 1.0 if reading.extended_foot == "image_right" else -1.0
         hip_x = (img[Joint.LEFT_HIP][0] + img[Joint.RIGHT_HIP][0]) / 2
         head_ahead = (img[Joint.NOSE][0] - hip_x) * forward / leg_len
@@ -115,15 +146,25 @@ def assess(skeleton: Skeleton, reading: BodyReading) -> TrustReport:
         if head_ahead < -0.1 or leaning_far_back:
             reasons.append("the skeleton is implausible (the body is turned away from the legs)")
 
-    # The side nearer the camera must match the way the person faces (facing image-left shows
-    # the left side). A mismatch means left and right are probably swapped.
-    sides_doubtful = False
-    if profile_view:
+    # Left and right: the fusion of several readings says whether they agree on them. A single
+    # model's labels are checked here: the side nearer the camera must match the way the
+    # person faces (facing image-left shows the left side). A mismatch means they are swapped.
+    sides_doubtful = skeleton.sides == "unknown"
+    if (
+        skeleton.sides == "model"
+        and profile_view
+        and _known(wld, [Joint.LEFT_HIP, Joint.RIGHT_HIP])
+    ):
+        assert wld is not None
         nearer = "left" if wld[Joint.LEFT_HIP][2] < wld[Joint.RIGHT_HIP][2] else "right"
         expected = "left" if reading.extended_foot == "image_left" else "right"
         sides_doubtful = nearer != expected
-        if sides_doubtful:
-            notes.append("left and right look swapped, so the side is not reported")
+    if sides_doubtful:
+        notes.append(
+            "left and right look swapped, so the side is not reported"
+            if skeleton.sides == "model"
+            else "the models do not agree on left and right, so the side is not reported"
+        )
 
     return TrustReport(
         trusted=not reasons,

@@ -8,6 +8,8 @@ import io
 from collections.abc import Iterable
 from typing import Any, TypedDict
 
+import numpy as np
+
 from alignment.core.analysis import Verdict
 from alignment.core.feedback import feedback
 from alignment.core.measurements import DESCRIPTIONS
@@ -68,7 +70,7 @@ CSV_FIELDS = [
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
-    return None if value is None else round(float(value), digits)
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
 
 
 def _legs(skeleton: Skeleton) -> dict[str, LegPoints]:
@@ -76,8 +78,8 @@ def _legs(skeleton: Skeleton) -> dict[str, LegPoints]:
 
     def point(joint: int) -> list[float] | None:
         x, y = skeleton.image[joint]
-        seen = skeleton.visibility[joint] >= 0.5 and joint not in skeleton.doubts
-        return [round(float(x), 1), round(float(y), 1)] if seen else None
+        known = bool(np.isfinite(x) and np.isfinite(y)) and joint not in skeleton.doubts
+        return [round(float(x), 1), round(float(y), 1)] if known else None
 
     legs: dict[str, LegPoints] = {}
     for side in SIDES:
@@ -132,7 +134,7 @@ def photo_record(
     landmarks = None
     if skeleton is not None:
         landmarks = [
-            [round(float(x), 1), round(float(y), 1), round(float(v), 3)]
+            [_round(x, 1), _round(y, 1), round(float(v), 3)]
             for (x, y), v in zip(skeleton.image, skeleton.visibility, strict=True)
         ]
     return PhotoRecord(

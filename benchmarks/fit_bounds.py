@@ -1,0 +1,130 @@
+"""Fit, per quality preset, the bounds of the requirements that rest on a model's 3-D output,
+from the shared labelled photos, and print leave-one-out results.
+
+A requirement marked `fitted = true` in a rule file (e.g. `hip_height`: seated or standing)
+gets, for each preset, the bound with the widest margin that every Janu photo passes: halfway
+between the highest Janu value and the next value of another pose (for a `max`; mirrored for a
+`min`). Leave-one-out refits without each photo in turn and checks that photo against the bound
+fitted on the others. The bounds are written to rules/fitted/<pose>.toml, which `load_pose`
+applies for the preset in use.
+
+    python benchmarks/fit_bounds.py [--shared ../shared] [--pose janu_sirsasana]
+                                    [--quality fast balanced accurate] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+from pathlib import Path
+
+from alignment.core.evaluation import read_labels
+from alignment.core.rules import load_pose, rules_dir
+from alignment.estimators.presets import QUALITIES, open_estimator
+from alignment.pipeline.photo import PhotoChecker
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fit(positives: list[float], others: list[float], side: str) -> float | None:
+    """The bound between the positives and the nearest other value beyond them."""
+    if not positives:
+        return None
+    if side == "max":
+        edge = max(positives)
+        beyond = [v for v in others if v > edge]
+        return round((edge + min(beyond)) / 2, 3) if beyond else None
+    edge = min(positives)
+    beyond = [v for v in others if v < edge]
+    return round((edge + max(beyond)) / 2, 3) if beyond else None
+
+
+def passes(value: float, bound: float, side: str) -> bool:
+    return value <= bound if side == "max" else value >= bound
+
+
+def measure_photos(quality: str, shared: Path, pose_name: str) -> dict[str, dict]:
+    labels = read_labels(shared / "samples" / "labels.csv")
+    pose = load_pose(pose_name)
+    values: dict[str, dict] = {}
+    with open_estimator(quality, "image", [shared / "models"], allow_download=False) as est:
+        checker = PhotoChecker(est, pose)
+        for key, label in labels.items():
+            record = checker.check_file(shared / "samples" / "images" / key).record
+            values[key] = {
+                "is_janu": label["is_janu"],
+                "pose": label["pose"],
+                "metrics": record["metrics"],
+                "confidence": record["confidence"],
+            }
+    return values
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--pose", default="janu_sirsasana")
+    parser.add_argument("--quality", nargs="+", default=list(QUALITIES), choices=QUALITIES)
+    parser.add_argument("--write", action="store_true", help="write rules/fitted/<pose>.toml")
+    args = parser.parse_args()
+    pose = load_pose(args.pose)
+    fitted = [r for r in pose.requirements if r.fitted]
+    lines = [
+        f"# Fitted by benchmarks/fit_bounds.py on {datetime.date.today()} from the shared",
+        "# labelled photos; do not edit by hand (run the script again).",
+        "",
+    ]
+    for quality in args.quality:
+        photos = measure_photos(quality, args.shared, args.pose)
+        for req in fitted:
+            side = "max" if req.bounds.max is not None else "min"
+            seen = {
+                k: p["metrics"].get(req.measurement)
+                for k, p in photos.items()
+                if (p["confidence"].get(req.measurement) or 0) >= req.min_confidence
+            }
+            seen = {k: v for k, v in seen.items() if v is not None}
+            janu = {k: v for k, v in seen.items() if photos[k]["is_janu"] == "yes"}
+            other = {k: v for k, v in seen.items() if photos[k]["is_janu"] == "no"}
+            bound = fit(list(janu.values()), list(other.values()), side)
+            print(
+                f"\n{quality}: {req.measurement} ({side}); rule file: "
+                f"{getattr(req.bounds, side)}; fitted: {bound}"
+            )
+            print(f"  Janu ({len(janu)}): " + ", ".join(f"{v:.2f}" for v in sorted(janu.values())))
+            print(
+                f"  other poses ({len(other)}): "
+                + ", ".join(f"{v:.2f}" for v in sorted(other.values()))
+            )
+            # Leave-one-out: each Janu photo must pass, and each other pose this bound rejects
+            # must still be rejected, by the bound fitted without that photo.
+            janu_kept, rejected_kept, failures = 0, 0, []
+            rejected = {
+                k: v for k, v in other.items() if bound is not None and not passes(v, bound, side)
+            }
+            for key, value in {**janu, **rejected}.items():
+                held = fit(
+                    [v for k, v in janu.items() if k != key],
+                    [v for k, v in other.items() if k != key],
+                    side,
+                )
+                right = held is not None and passes(value, held, side) == (key in janu)
+                janu_kept += right and key in janu
+                rejected_kept += right and key in rejected
+                if not right:
+                    failures.append(f"{key} ({value:.2f} vs {held})")
+            print(
+                f"  leave-one-out: Janu photos passing {janu_kept}/{len(janu)}; other poses "
+                f"still rejected {rejected_kept}/{len(rejected)}; failures: {failures}"
+            )
+            if bound is not None:
+                lines += [f"[{quality}.{req.measurement}]", f"{side} = {bound}", ""]
+    if args.write:
+        out = rules_dir() / "fitted" / f"{args.pose}.toml"
+        out.parent.mkdir(exist_ok=True)
+        out.write_text("\n".join(lines), encoding="utf-8")
+        print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()
