@@ -1,21 +1,23 @@
-"""Stand-ins for the pose models, for tests of everything around them."""
+"""Stand-ins for the pose models, for tests of everything around them: the readings the real
+models gave on the shared photos (samples/readings.json), and an estimator that sees a fixed
+skeleton."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 from shared_paths import ROOT
 
+from alignment.core.recorded import estimate, load
 from alignment.core.skeleton import Skeleton
+from alignment.estimators.presets import preset
 
-RECORDED = json.loads((ROOT / "samples" / "shared_landmarks.json").read_text())
+READINGS = load(ROOT / "samples" / "readings.json")
 
 
-def recorded(name: str) -> Skeleton | None:
-    """The skeleton MediaPipe saw on one shared photo (samples/shared_landmarks.json)."""
-    data = next(r["skeleton"] for r in RECORDED if r["file"] == name)
-    return None if data is None else Skeleton.from_json(data)
+def recorded(name: str, quality: str = "fast", mirrored: bool = False) -> Skeleton | None:
+    """What the preset's estimator saw on one shared photo (or on its mirror image)."""
+    chosen = preset(quality)
+    return estimate(READINGS[name], chosen.models, chosen.mirror, mirrored)
 
 
 class StillEstimator:
@@ -37,11 +39,18 @@ class StillEstimator:
         if self.skeleton is None:
             return None
         height, width = rgb.shape[:2]
-        k = width / self.skeleton.width, height / self.skeleton.height
+        k = np.array([width / self.skeleton.width, height / self.skeleton.height])
+        world = self.skeleton.world
         return Skeleton(
-            self.skeleton.image * np.array(k), self.skeleton.visibility, width, height,
-            self.skeleton.world, "still",
-        )  # fmt: skip
+            self.skeleton.image * k,
+            self.skeleton.visibility,
+            width,
+            height,
+            world,
+            "still",
+            self.skeleton.doubts,
+            self.skeleton.sides,
+        )
 
     def close(self) -> None:
         pass

@@ -4,16 +4,15 @@ library, and one function decides what a frame says, whatever the frame came fro
 from __future__ import annotations
 
 import ast
-import json
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from fakes import StillEstimator
+from fakes import StillEstimator, recorded
 from shared_paths import ROOT
 
-from alignment.core.analysis import analyse
+from alignment.core.analysis import STATUSES, analyse
 from alignment.core.feedback import feedback
 from alignment.core.rules import load_pose
 from alignment.core.skeleton import Skeleton
@@ -80,14 +79,34 @@ def test_every_module_is_checked() -> None:
 
 POSE = load_pose("janu_sirsasana")
 HOLD_FRAMES = 45  # 1.5 s at 30 frames/s: past the 1 s a session waits before showing a mistake
-RECORDED = json.loads((ROOT / "samples" / "shared_landmarks.json").read_text())
 
 
-@pytest.mark.parametrize("item", RECORDED, ids=[r["file"] for r in RECORDED])
-def test_photo_video_and_live_say_the_same(item: dict) -> None:
+# Real readings, one of each thing a frame can say (see test_the_cases_cover_every_status).
+CASES = [
+    ("fast", "janu/y82ukr_22.jpg"),  # nobody found
+    ("fast", "janu/gymweb_1.jpg"),  # uncertain
+    ("fast", "other/y82ukr_warrior2_1.jpg"),  # not in the pose
+    ("fast", "janu/y82ukr_17.jpg"),  # corrections
+    ("fast", "janu/y82ukr_2.jpg"),  # good
+    ("accurate", "janu/y82ukr_24.jpg"),  # in the pose, not fully judged
+    ("accurate", "janu/y82ukr_26.jpg"),  # one leg hides the other
+    ("accurate", "other/suraj_butterfly_1.jpg"),
+    ("accurate", "janu/y82ukr_30.jpg"),
+    ("accurate", "janu/gymweb_1.jpg"),
+]
+
+
+def test_the_cases_cover_every_status() -> None:
+    said = {analyse(recorded(name, q), load_pose("janu_sirsasana", q)).status for q, name in CASES}
+    assert said == set(STATUSES)
+
+
+@pytest.mark.parametrize(("quality", "name"), CASES)
+def test_photo_video_and_live_say_the_same(name: str, quality: str) -> None:
     """The same skeleton as a photo, as a still video and as live frames (1.5 s): the same
     status, message, score and colour once the session's hold-off has passed."""
-    skeleton = small(Skeleton.from_json(item["skeleton"])) if item["skeleton"] else None
+    seen = recorded(name, quality)
+    skeleton = small(seen) if seen else None
     photo = feedback(analyse(skeleton, POSE))
 
     tracker = SessionTracker(POSE)

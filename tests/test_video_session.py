@@ -8,7 +8,6 @@ on the real videos in ../shared, and on broken files.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from shared_paths import ROOT, SHARED
+from fakes import recorded
+from shared_paths import SHARED
 
 from alignment.cli.main import main
 from alignment.core.analysis import Verdict
@@ -357,13 +357,10 @@ def test_summary_compares_the_sides_it_saw() -> None:
 
 # =========================================================================== real skeletons
 
-LANDMARKS = json.loads((ROOT / "samples" / "shared_landmarks.json").read_text())
-SKELETONS = {r["file"]: r["skeleton"] for r in LANDMARKS}
-
 
 def skeleton(name: str) -> Skeleton | None:
-    data = SKELETONS[name]
-    return None if data is None else Skeleton.from_json(data)
+    """What MediaPipe full (the fast preset) saw on a shared photo."""
+    return recorded(name, "fast")
 
 
 def other_side(sk: Skeleton) -> Skeleton:

@@ -8,6 +8,7 @@ or the bottom (whichever keeps clear of the body) and never takes more than a th
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -137,22 +138,33 @@ def _draw_skeleton(draw: ImageDraw.ImageDraw, skeleton: Skeleton, colour: RGB, u
             )
 
 
+@functools.lru_cache(maxsize=512)
+def _text_tile(text: str, size: int, colour: RGB, bold: bool) -> Image.Image:
+    """The text drawn once, with its outline, on a transparent tile (frames repeat the same
+    words, and rendering an outlined string is the slowest part of drawing a frame)."""
+    face = font(size, bold)
+    stroke = max(1, round(size / 9))
+    left, top, right, bottom = face.getbbox(text, stroke_width=stroke)
+    tile = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
+    ImageDraw.Draw(tile).text(
+        (-left, -top), text, font=face, fill=colour, stroke_width=stroke, stroke_fill=BLACK
+    )
+    tile.info["offset"] = (left, top)
+    return tile
+
+
 def _outlined(
-    draw: ImageDraw.ImageDraw,
+    image: Image.Image,
     xy: tuple[float, float],
     text: str,
     size: int,
     colour: RGB,
     bold: bool = False,
 ) -> None:
-    draw.text(
-        xy,
-        text,
-        font=font(size, bold),
-        fill=colour,
-        stroke_width=max(1, round(size / 9)),
-        stroke_fill=BLACK,
-    )
+    """Text with a black outline, placed as `ImageDraw.text` would place it at `xy`."""
+    tile = _text_tile(text, size, colour, bold)
+    left, top = tile.info["offset"]
+    image.paste(tile, (round(xy[0] + left), round(xy[1] + top)), tile)
 
 
 def draw_frame(rgb: np.ndarray, view: FrameView) -> np.ndarray:
@@ -170,7 +182,7 @@ def draw_frame(rgb: np.ndarray, view: FrameView) -> np.ndarray:
             tw = draw.textlength(text, font=font(label_size, True))
             tx = min(max(x + unit * 1.5, 2), width - tw - 2)
             ty = min(max(y - unit * 1.5 - label_size, 2), height - label_size - 4)
-            _outlined(draw, (tx, ty), text, label_size, WHITE, bold=True)
+            _outlined(image, (tx, ty), text, label_size, WHITE, bold=True)
     _draw_banner(image, draw, view, colour, unit)
     return np.asarray(image)
 
@@ -221,7 +233,7 @@ def _draw_banner(
     image.paste(Image.fromarray((region * BANNER_SHADE).astype(np.uint8)), (0, y0))
     y = y0 + pad
     for text, size, bold, line_colour in kept:
-        _outlined(draw, (pad, y), text, size, line_colour, bold)
+        _outlined(image, (pad, y), text, size, line_colour, bold)
         y += round(size * 1.25)
     # A thin bar in the status colour marks the banner's edge toward the picture.
     edge = y0 + band - 1 if at_top else y0
