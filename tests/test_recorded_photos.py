@@ -148,7 +148,7 @@ def test_one_leg_hiding_the_other_is_neither_confirmed_nor_denied(name) -> None:
         ("other/y82ukr_warrior2_1.jpg", "Sit down"),
         ("other/wifi_standing_1.jpg", "Sit down"),
         ("other/y82ukr_baddhakonasana_1.jpg", "Straighten one leg"),
-            ("other/y82ukr_parivrttajanu_1.jpg", "Face along your straight leg"),
+        ("other/y82ukr_parivrttajanu_1.jpg", "Face along your straight leg"),
         ("other/y82ukr_parivrttajanu_3.jpg", "Face along your straight leg"),
     ],
 )

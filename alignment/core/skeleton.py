@@ -70,6 +70,8 @@ class Skeleton:
             world,
             self.source,
             doubts,
+            self.sides,
+            self.agreement,
         )
 
     def to_json(self) -> dict:
