@@ -6,7 +6,7 @@ side: a person in the pose for most of it), repeats it by copying the compressed
 (never the repository). Then runs the command in a child process for each file and reports the
 child's peak RSS (os.wait4 rusage), its RSS sampled along the run (/proc), and the time taken.
 
-    python benchmarks/video_memory.py [--variant lite] [--every 1] [--minutes 1 10]
+    python benchmarks/video_memory.py [--quality fast] [--every 1] [--minutes 1 10]
                                       [--out] [--shared ../shared] [--keep DIR]
 """
 
@@ -117,7 +117,7 @@ def run_measured(argv: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--variant", default="lite")
+    parser.add_argument("--quality", default="fast")
     parser.add_argument("--every", type=int, default=1)
     parser.add_argument("--minutes", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--out", action="store_true", help="also write the annotated video")
@@ -149,8 +149,8 @@ def main() -> None:
                 "--quiet",
                 "--every",
                 str(args.every),
-                "--variant",
-                args.variant,
+                "--quality",
+                args.quality,
                 "--model",
                 str(args.shared / "models"),
                 "--json",
@@ -178,7 +178,7 @@ def main() -> None:
                 file=sys.stderr,
             )
 
-    flags = f"--every {args.every} --variant {args.variant} --json --csv --plot" + (
+    flags = f"--every {args.every} --quality {args.quality} --json --csv --plot" + (
         " --out" if args.out else ""
     )
     print()

@@ -3,16 +3,16 @@
 On the same frames (a 640x480, 30 fps session clip built from the shared photos, decoded into
 memory first so that decoding does not blur the comparison) it times:
 
-  (a) MediaPipe alone: PoseDetector (video mode) on every frame;
+  (a) the preset's models alone (video mode), fusion included, on every frame;
   (b) the analysis without writing video: (a) + SessionTracker.update + the summary;
-  (c) with the annotated video: (b) + draw_verdict + VideoWriter (H.264 .mp4);
+  (c) with the annotated video: (b) + the overlay + VideoWriter (H.264 .mp4);
 
 and, on the .mp4 file itself, decoding alone (FrameReader) and `analyse_video` end to end
 (decode + (b), and decode + (c) with `out=`), whose speed over the clip's 30 fps is the
 real-time factor. Each is run `--repeat` times, interleaved; the fastest run counts. Prints a
 markdown table; nothing is written into the repository.
 
-    python benchmarks/video_speed.py [--variants lite full] [--seconds 20] [--repeat 2]
+    python benchmarks/video_speed.py [--quality fast balanced] [--seconds 20] [--repeat 2]
                                      [--shared ../shared] [--profile]
 """
 
@@ -32,11 +32,12 @@ from pathlib import Path
 import numpy as np
 
 from alignment.core.rules import load_pose
-from alignment.estimators.mediapipe import PoseDetector
+from alignment.estimators.base import PoseEstimator
+from alignment.estimators.presets import QUALITIES, open_estimator
 from alignment.io.clips import Shot, build_clip
 from alignment.io.video import FrameReader, VideoWriter
-from alignment.pipeline.video import analyse_video, overlay_lines
-from alignment.present.overlay import draw_verdict
+from alignment.pipeline.video import analyse_video
+from alignment.present.overlay import draw_frame, frame_view
 from alignment.session.tracker import SessionTracker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,26 +83,30 @@ def stage_decode(path: Path) -> Stage:
     return run
 
 
-def stage_mediapipe(frames: list, model: Path) -> Stage:
+def open_preset(quality: str, models: Path) -> PoseEstimator:
+    return open_estimator(quality, "video", [models], allow_download=False)
+
+
+def stage_models(frames: list, quality: str, models: Path) -> Stage:
     def run() -> float:
-        with PoseDetector(model, mode="video") as detector:
+        with open_preset(quality, models) as estimator:
             started = time.perf_counter()
             for time_s, rgb in frames:
-                detector.detect(rgb, time_s)
+                estimator.detect(rgb, time_s)
         return started
 
     return run
 
 
-def stage_analysis(frames: list, model: Path) -> Stage:
-    pose = load_pose()
+def stage_analysis(frames: list, quality: str, models: Path) -> Stage:
+    pose = load_pose("janu_sirsasana", quality)
 
     def run() -> float:
         tracker = SessionTracker(pose)
-        with PoseDetector(model, mode="video") as detector:
+        with open_preset(quality, models) as estimator:
             started = time.perf_counter()
             for time_s, rgb in frames:
-                tracker.update(time_s, detector.detect(rgb, time_s))
+                tracker.update(time_s, estimator.detect(rgb, time_s))
             tracker.finish()
             tracker.summary()
         return started
@@ -109,28 +114,20 @@ def stage_analysis(frames: list, model: Path) -> Stage:
     return run
 
 
-def stage_annotated(frames: list, model: Path, out: Path) -> Stage:
-    pose = load_pose()
+def stage_annotated(frames: list, quality: str, models: Path, out: Path) -> Stage:
+    pose = load_pose("janu_sirsasana", quality)
 
     def run() -> float:
         tracker = SessionTracker(pose)
         with (
-            PoseDetector(model, mode="video") as detector,
+            open_preset(quality, models) as estimator,
             VideoWriter(out, FPS, SIZE[0], SIZE[1]) as writer,
         ):
             started = time.perf_counter()
             for time_s, rgb in frames:
-                live = tracker.update(time_s, detector.detect(rgb, time_s))
-                writer.write(
-                    draw_verdict(
-                        rgb,
-                        live.skeleton,
-                        live.verdict,
-                        overlay_lines(live),
-                        message=live.cue,
-                        show_score=False,
-                    )
-                )
+                live = tracker.update(time_s, estimator.detect(rgb, time_s))
+                view = frame_view(live.verdict, live.feedback, live.skeleton, pose, live.hold_s)
+                writer.write(draw_frame(rgb, view), time_s)
             tracker.finish()
             tracker.summary()
         return started  # closing the writer (flushing the encoder) is counted
@@ -138,12 +135,13 @@ def stage_annotated(frames: list, model: Path, out: Path) -> Stage:
     return run
 
 
-def stage_end_to_end(path: Path, model: Path, out: Path | None) -> Stage:
-    pose = load_pose()
+def stage_end_to_end(path: Path, quality: str, models: Path, out: Path | None) -> Stage:
+    pose = load_pose("janu_sirsasana", quality)
 
     def run() -> float:
         started = time.perf_counter()
-        analyse_video(path, pose, model, out=out)  # model load included: what a user waits
+        with open_preset(quality, models) as estimator:  # model load included: what users wait
+            analyse_video(path, pose, estimator, out=out)
         return started
 
     return run
@@ -160,7 +158,7 @@ def timed(run: Stage) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--variants", nargs="+", default=["lite", "full"])
+    parser.add_argument("--quality", nargs="+", default=["fast", "balanced"], choices=QUALITIES)
     parser.add_argument("--seconds", type=float, default=20.0, help="clip length (default 20)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument(
@@ -188,16 +186,20 @@ def main() -> None:
             file=sys.stderr,
         )
         rows = []
-        for variant in args.variants:
-            model = args.shared / "models" / f"pose_landmarker_{variant}.task"
+        models = args.shared / "models"
+        for variant in args.quality:
             stages = {
                 "decode only (FrameReader)": stage_decode(clip),
-                "(a) MediaPipe alone": stage_mediapipe(frames, model),
-                "(b) + session analysis": stage_analysis(frames, model),
-                "(c) + annotated H.264 video": stage_annotated(frames, model, tmp / "out.mp4"),
-                "analyse_video end to end (decode + b)": stage_end_to_end(clip, model, None),
+                "(a) the models alone": stage_models(frames, variant, models),
+                "(b) + session analysis": stage_analysis(frames, variant, models),
+                "(c) + annotated H.264 video": stage_annotated(
+                    frames, variant, models, tmp / "out.mp4"
+                ),
+                "analyse_video end to end (decode + b)": stage_end_to_end(
+                    clip, variant, models, None
+                ),
                 "analyse_video with --out (decode + c)": stage_end_to_end(
-                    clip, model, tmp / "out2.mp4"
+                    clip, variant, models, tmp / "out2.mp4"
                 ),
             }
             best: dict[str, float] = {}
@@ -206,7 +208,7 @@ def main() -> None:
                     seconds = timed(run)
                     best[name] = min(best.get(name, float("inf")), seconds)
                     print(f"  {variant:4s} {name:40s} {n / seconds:7.1f} frames/s", file=sys.stderr)
-            base = best["(a) MediaPipe alone"]
+            base = best["(a) the models alone"]
             for name, seconds in best.items():
                 ratio = f"{seconds / base:.2f}" if name[:3] in ("(a)", "(b)", "(c)") else ""
                 rows.append(
@@ -229,7 +231,7 @@ def main() -> None:
                 profile(stages["(c) + annotated H.264 video"])
 
     print()
-    print("| model | stage | frames/s | ms/frame | vs (a) | x real time (30 fps) |")
+    print("| preset | stage | frames/s | ms/frame | vs (a) | x real time (30 fps) |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for variant, name, fps, ms, ratio, rt in rows:
         print(f"| {variant} | {name} | {fps:.1f} | {ms:.1f} | {ratio} | {rt:.2f} |")

@@ -1,7 +1,7 @@
 """The practice session over time: cues, segments, hold times, asymmetry, and `analyse_video`.
 
 The first part drives `SessionTracker` with scripted verdicts and with real skeletons recorded
-from the shared photos (samples/shared_landmarks.json): it runs in a fresh clone, no model.
+from the shared photos (samples/readings.json): it runs in a fresh clone, no model.
 The second part (marked `shared`) runs the model on a session clip built from the real photos,
 on the real videos in ../shared, and on broken files.
 """

@@ -129,29 +129,16 @@ def show_result(result: VideoPageResult, pose: common.PoseRules) -> None:
     st.subheader("Session summary")
     common.render_summary(summary, pose)
     stem = _stem(result.name)
-    cols = st.columns(3)
-    cols[0].download_button(
-        "Download the summary (JSON)",
-        result.json or b"",
-        file_name=f"{stem}_summary.json",
-        mime="application/json",
-        on_click="ignore",
-    )
-    cols[1].download_button(
-        "Download the per-frame timeline (CSV)",
-        result.csv or b"",
-        file_name=f"{stem}_timeline.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
-    if result.video:
-        cols[2].download_button(
-            "Download the annotated video (MP4)",
-            result.video,
-            file_name=f"{stem}_annotated.mp4",
-            mime="video/mp4",
-            on_click="ignore",
-        )
+    downloads = [
+        ("Download the summary (JSON)", result.json, "summary.json", "application/json"),
+        ("Download the per-frame timeline (CSV)", result.csv, "timeline.csv", "text/csv"),
+        ("Download the annotated video (MP4)", result.video, "annotated.mp4", "video/mp4"),
+    ]
+    for col, (label, data, name, mime) in zip(st.columns(3), downloads, strict=True):
+        if data:
+            col.download_button(
+                label, data, file_name=f"{stem}_{name}", mime=mime, on_click="ignore"
+            )
 
 
 def render() -> None:

@@ -142,18 +142,13 @@ def resolve_model(
     """A checked file for model `name` (see MODELS), or ModelNotFoundError saying how to get
     one. `paths` are what the user gave with --model."""
     spec = model_spec(name)
-    for raw in paths:
+    given = [("--model", p) for p in paths] + [
+        (f"${MODEL_ENV}", p) for p in os.environ.get(MODEL_ENV, "").split(os.pathsep) if p
+    ]
+    for where, raw in given:
         path = Path(raw).expanduser()
         if not path.exists():
-            raise ModelNotFoundError(f"--model points at {path}, which does not exist")
-        found = _candidate(path, spec)
-        if found is not None:
-            check_model_file(found, spec)
-            return found
-    for entry in filter(None, os.environ.get(MODEL_ENV, "").split(os.pathsep)):
-        path = Path(entry).expanduser()
-        if not path.exists():
-            raise ModelNotFoundError(f"${MODEL_ENV} points at {path}, which does not exist")
+            raise ModelNotFoundError(f"{where} points at {path}, which does not exist")
         found = _candidate(path, spec)
         if found is not None:
             check_model_file(found, spec)

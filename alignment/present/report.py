@@ -35,7 +35,8 @@ class PhotoRecord(TypedDict):
     view: str | None
     width: int | None
     height: int | None
-    models: list[str]  # the pose models that saw the person
+    models: list[str]  # the pose model files that ran
+    agreement: dict[str, Any] | None  # what the models agreed on (fused presets)
     legs: dict[str, LegPoints] | None  # per person's side
     metrics: dict[str, float | None]
     confidence: dict[str, float]
@@ -102,6 +103,7 @@ def error_record(path: str, error: str, notes: list[str] | None = None) -> Photo
         width=None,
         height=None,
         models=[],
+        agreement=None,
         legs=None,
         metrics={},
         confidence={},
@@ -149,6 +151,7 @@ def photo_record(
         width=width,
         height=height,
         models=models,
+        agreement=(skeleton.agreement or None) if skeleton is not None else None,
         legs=_legs(skeleton) if skeleton is not None else None,
         metrics={name: _round(m.value) for name, m in metrics.items()},
         confidence={name: round(m.confidence, 2) for name, m in metrics.items()},
