@@ -15,8 +15,8 @@ SEGMENT_COLOURS = {
     "releasing": "#f7ecdc",
     "setting_up": "#eeeeee",
     "not_in_pose": "#f6dada",
-    "uncertain": "#f0f0f0",
-    "not_in_frame": "#ffffff",
+    "uncertain": "#e4e4e4",
+    "not_in_frame": "#f5f5f0",
 }
 LINE = "#1f5fa8"
 BOUND = "#c0392b"
@@ -100,6 +100,9 @@ def plot_timeline(
         handles=handles, loc="lower center", ncol=min(len(handles), 5), fontsize=8, frameon=False
     )
     fig.suptitle(f"{pose.name}: measurements over time (level: {level})", fontsize=10)
-    fig.tight_layout(rect=(0, 0.07 if len(handles) <= 5 else 0.11, 1, 1))
+    # Room for the legend below and the title above, in inches whatever the figure's height.
+    height = fig.get_figheight()
+    legend_in = 0.35 * (1 + (len(handles) - 1) // 5)
+    fig.tight_layout(rect=(0, legend_in / height, 1, 1 - 0.1 / height))
     fig.savefig(path, dpi=110)
     plt.close(fig)
