@@ -169,7 +169,7 @@ def test_video_page_summary_hold_time_and_downloads(shared: Path, session_clip: 
     held = float(metrics["Left leg extended: held"].split()[0])
     assert 2.0 <= held <= 4.5, metrics  # the clip holds the pose (left leg) for 4 s
     assert metrics["Frames analysed"] == "180"
-    assert any("Only the left side was seen" in t for t in texts(at, "info"))  # asymmetry
+    assert any("Only one side was seen" in t for t in texts(at, "info"))  # asymmetry
     summary_text = "\n".join(texts(at, "code"))
     assert "Left leg extended: held" in summary_text and "rounded_back" in summary_text
     assert download_labels(at) == [

@@ -118,6 +118,6 @@ def test_summary_is_printed(
     assert out.startswith("Session: 2.0 s, 20 frames")
     assert "Segments:" in out and "(left leg extended)" in out
     assert "Left leg extended: held" in out and "Right leg extended: not seen in the pose" in out
-    assert "Only the left side was seen in the pose" in out
+    assert "Only one side was seen in the pose" in out
     assert "rounded_back" in out
     assert err == ""

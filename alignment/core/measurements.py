@@ -536,11 +536,21 @@ def measure(skeleton: Skeleton) -> BodyReading:
     else:
         leg_px, height_weight = leg_path, profile_weight
     drop = img[s_ankle][1] - hip_mid[1]
+    # Two readings of the same height: through the 3-D leg length (right even for a leg
+    # pointing at the camera) and through the leg's length on the picture (free of the
+    # models' 3-D scale, which differs between them). Where they disagree about a bound, the
+    # rules cannot tell.
+    by_picture = drop / leg_path if leg_path > 0 else float("nan")
+    span = None
+    if leg_px is not leg_path and np.isfinite(by_picture) and leg_px > 0:
+        by_model = drop / leg_px
+        span = (min(by_model, by_picture), max(by_model, by_picture))
     take.put(
         "hip_height",
         drop / leg_px if leg_px > 0 else None,
         conf(s_hip, s_ankle, view_weight=height_weight),
         (*hips, s_hip, s_ankle),
+        span=span,
     )
     leg_vector = img[s_ankle] - img[s_hip]
     # The leg's slope on the picture means little when it points at the camera.
