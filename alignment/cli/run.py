@@ -69,6 +69,14 @@ def run(args: argparse.Namespace) -> int:
             from alignment.cli.app import launch
 
             return launch(args, pose)
+        from alignment.cli.cluster import local_mode_error, run_on_ray
+
+        if args.ray is not None:
+            return run_on_ray(args, pose)
+        problem = local_mode_error(args)
+        if problem:
+            error(problem)
+            return 2
         if args.command == "image":
             from alignment.cli.image import run_images
 
