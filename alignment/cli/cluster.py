@@ -78,11 +78,22 @@ def run_on_ray(args: argparse.Namespace, pose: PoseRules) -> int:
     if not image:
         options["every"] = args.every
     run = cluster.run_photos if image else cluster.run_videos
+    joined = cluster.joined()  # by the caller (tests): theirs to leave
     try:
         with stop_on_signals() as stop:
             stats = run(listing, results, stop=stop, **options)
+    except Exception as exc:  # Ray's own failures: a worker that cannot start, a lost cluster
+        if not type(exc).__module__.startswith("ray."):
+            raise
+        cause = [line for line in str(exc).splitlines() if line.strip()][-1].strip()
+        error(
+            f"the run on Ray failed ({cause}); what was committed stays in {results}: run "
+            "again with --resume once it is fixed"
+        )
+        return 2
     finally:
-        cluster.disconnect()
+        if not joined:
+            cluster.disconnect()
     return _report(args, stats, results, stop)
 
 

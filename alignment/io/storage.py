@@ -176,7 +176,7 @@ def write_location(location: str, data: bytes) -> None:
         Path(location).parent.mkdir(parents=True, exist_ok=True)
         write_bytes(location, data)
         return
-    fs, path = _filesystem(location)
+    fs, path = _open_output(location)
     with fs.open_output_stream(path) as stream:
         stream.write(data)
 
@@ -188,9 +188,18 @@ def put_file(source: str | Path, location: str) -> None:
         with AtomicOutput(location) as target:
             shutil.copyfile(source, target.path)
         return
-    fs, path = _filesystem(location)
+    fs, path = _open_output(location)
     with open(source, "rb") as src, fs.open_output_stream(path) as stream:
         shutil.copyfileobj(src, stream, 1 << 20)
+
+
+def _open_output(location: str) -> tuple[Any, str]:
+    """(filesystem, path) to write a URI's file: its folders made where folders are real
+    (file://, hdfs://); object stores have none to make."""
+    fs, path = _filesystem(location)
+    if fs.type_name in ("local", "hdfs"):
+        fs.create_dir(posixpath.dirname(path), recursive=True)
+    return fs, path
 
 
 def fetch(location: str, folder: str | Path) -> Path:

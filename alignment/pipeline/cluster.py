@@ -21,7 +21,6 @@ import json
 import logging
 import math
 import os
-import queue
 import signal
 import sys
 import threading
@@ -36,6 +35,7 @@ from alignment.estimators.presets import model_files
 from alignment.io import storage
 from alignment.io.images import IMAGE_SUFFIXES
 from alignment.io.outputs import mirrored_names
+from alignment.io.progress import Progress
 from alignment.io.record_log import RecordLog
 from alignment.io.video import VIDEO_SUFFIXES
 
@@ -64,6 +64,9 @@ def _environment(address: str | None) -> str | None:
         os.environ.setdefault("RAY_AUTH_MODE", "token")
     # Ray Data re-configures its logger at every run; this variable is what sticks.
     os.environ.setdefault("RAY_DATA_LOG_LEVEL", "WARNING")
+    # Ray is joined on purpose, never by a call that finds it gone (after ray.shutdown) and
+    # silently starts another.
+    os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
     return address
 
 
@@ -91,11 +94,16 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> str:
             signal.signal(signal.SIGTERM, on_sigterm)
 
 
-def disconnect() -> None:
-    """Leave Ray (stopping the local one) if this process joined it."""
+def joined() -> bool:
+    """Whether this process has joined a Ray already."""
     ray = sys.modules.get("ray")
-    if ray is not None and ray.is_initialized():
-        ray.shutdown()
+    return ray is not None and ray.is_initialized()
+
+
+def disconnect() -> None:
+    """Leave Ray (stopping the local one)."""
+    if joined():
+        sys.modules["ray"].shutdown()
 
 
 @dataclass
@@ -189,6 +197,7 @@ def run_videos(
     names = mirrored_names(listing.files, listing.below, single_folder)
     stems = {path: str(PurePosixPath(name).with_suffix("")) for path, name in names.items()}
     options.setdefault("files_per_task", 1)
+    options.setdefault("flush_seconds", 0.0)  # minutes of work each: committed at once
     return run_batch(
         "videos",
         listing.files,
@@ -222,6 +231,7 @@ def run_batch(
     actors: int | None = None,
     cpus_per_actor: float = 1.0,
     files_per_task: int = 4,
+    flush_seconds: float = 10.0,
     max_crashes: int = 2,
     resume: bool = False,
     overwrite: bool = False,
@@ -235,14 +245,15 @@ def run_batch(
     """Check `files` with an actor pool into `results` (a folder or a URI). Ray is joined
     (`connect(address)`) only when there is something to do.
 
-    `actors`: the pool's size (default: the cluster's CPUs over `cpus_per_actor`). `stop`
+    `actors`: the pool's size (default: the cluster's CPUs over `cpus_per_actor`). Records
+    are committed every 64, or after a batch when `flush_seconds` have passed. `stop`
     (Ctrl-C) ends the run early, keeping what is committed; `on_commit` sees the stats after
     each record. `estimator_factory` (mode -> estimator) replaces the preset's model and
     `before_file` runs before each file in the workers: both for tests. An exception, Ctrl-C
     included, still commits the records already received."""
     started = time.perf_counter()
     sides, annotated = sides or {}, annotated or {}
-    log = RecordLog(results)
+    log = RecordLog(results, flush_seconds=flush_seconds)
     models = _models(worker_kwargs["quality"], model_paths, estimator_factory)
     settings["models"] = [[name, digest] for name, digest, _ in models]
     previous = log.open(settings, resume, overwrite)
@@ -264,7 +275,11 @@ def run_batch(
         cpus = ray.cluster_resources().get("CPU", 1.0)
         stats.actors = min(blocks, actors or max(1, int(cpus // cpus_per_actor)))
         context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = progress
+        # Ray Data's bars on a terminal; elsewhere (logs of `ray job submit`) a line every 10%.
+        ray_bars = progress and sys.stdout.isatty()
+        context.enable_progress_bars = ray_bars
+        if not ray_bars:  # and no warning that they are off
+            logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
         context.print_on_execution_start = False
         context.max_consecutive_actor_init_deaths = 1  # one start-up crash is replaced
         guard = CrashGuard.remote()
@@ -285,21 +300,28 @@ def run_batch(
                 **worker_kwargs,
                 "models": shipment,
                 "guard": guard,
-                "local_results": len([n for n in ray.nodes() if n["Alive"]]) == 1,
+                "local_results": _one_machine(ray),
                 "max_crashes": max_crashes,
                 "estimator_factory": estimator_factory,
                 "before_file": before_file,
             },
             udf_modifying_row_count=False,
         )
-        try:
-            _consume(data, log, stats, started, stop, on_commit)
-        finally:
-            ray.kill(guard)
+        # The guard lives as long as the workers hold it: not killed here, where the workers
+        # of an interrupted run may still be finishing a file.
+        with Progress(len(todo), what, enabled=progress and not ray_bars) as bar:
+            _consume(data, log, stats, started, stop, on_commit, bar)
     stats.lines = log.finalize(files)
     stats.duplicates = log.duplicates
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _one_machine(ray: Any) -> bool:
+    """Whether the cluster is this machine alone: then the workers can write local results."""
+    from ray.util.client import ray as client
+
+    return not client.is_connected() and len([n for n in ray.nodes() if n["Alive"]]) == 1
 
 
 def _models(
@@ -308,12 +330,16 @@ def _models(
     """The preset's model files, found here the usual way: (name, digest, bytes) each; they
     reach the workers through the object store, so no node needs them on its disk."""
     if factory is not None:
-        return [(getattr(factory, "__name__", "stand-in"), "", b"")]
+        return [("stand-in", "", b"")]
     models = []
     for path in model_files(quality, model_paths):
         data = path.read_bytes()
         models.append((path.name, hashlib.sha256(data).hexdigest()[:16], data))
     return models
+
+
+class _Stopped(Exception):
+    """Ctrl-C or SIGTERM while waiting for Ray: the run ends here."""
 
 
 def _consume(
@@ -323,47 +349,65 @@ def _consume(
     started: float,
     stop: threading.Event | None,
     on_commit: Callable[[RunStats], None] | None,
+    bar: Progress,
 ) -> None:
-    """Commit the records as they come. The results are read on a thread so that this one
-    stays free to commit on time and to notice `stop` within a fraction of a second, even
-    while a long video is being analysed."""
-    results: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=8)
-    cancel = threading.Event()
-
-    def read() -> None:
-        try:
-            for batch in data.iter_batches(batch_format="pyarrow", batch_size=None):
-                results.put(("batch", batch))
-                if cancel.is_set():
-                    return
-            results.put(("end", None))
-        except BaseException as exc:  # handed to the main thread
-            results.put(("error", exc))
-
-    reader = threading.Thread(target=read, name="ray-results", daemon=True)
-    reader.start()
+    """Commit the records as they come, until the end or `stop`. A stop that comes while
+    this thread waits for Ray (a long video, say) ends the wait at once; one that comes
+    while a batch is being committed ends the run after it. Leaving, for whatever reason,
+    ends Ray Data's run (its workers are stopped) and commits what was received."""
+    batches = iter(data.iter_batches(batch_format="pyarrow", batch_size=None))
+    waiting = False
+    restore = _stop_while_waiting(stop, lambda: waiting)
     try:
-        while True:
-            try:
-                kind, item = results.get(timeout=0.2)
-            except queue.Empty:
-                log.flush_if_due()
-                if stop is not None and stop.is_set():
-                    stats.interrupted = True
-                    return
-                continue
-            if kind == "end":
+        while stop is None or not stop.is_set():
+            waiting = True
+            batch = next(batches, None)
+            waiting = False
+            if batch is None:
                 return
-            if kind == "error":
-                raise item
-            _commit(item, log, stats, on_commit)
+            before = stats.done
+            _commit(batch, log, stats, on_commit)
+            bar.advance(stats.done - before)
             if stats.first_s is None:
                 stats.first_s = time.perf_counter() - started
                 stats.first_done = stats.done
             log.flush_if_due()
+    except _Stopped:
+        pass  # a batch arriving as the signal did is not committed: redone by --resume
     finally:
-        cancel.set()
+        waiting = False
+        restore()
+        stats.interrupted = stop is not None and stop.is_set()
+        getattr(batches, "close", lambda: None)()  # Ray Data stops its run
         log.flush()
+
+
+def _stop_while_waiting(
+    stop: threading.Event | None, waiting: Callable[[], bool]
+) -> Callable[[], None]:
+    """Wrap the SIGINT/SIGTERM handlers in place (which set `stop`, as
+    `cli.run.stop_on_signals` does) so that a signal arriving while `waiting()` also ends
+    the wait, by raising _Stopped there: never in the middle of a commit. Returns what puts
+    the handlers back."""
+    if stop is None or threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def on_signal(signum: int, frame: Any) -> None:
+        handler = previous[signum]
+        if callable(handler):
+            handler(signum, frame)
+        if waiting() and stop.is_set():
+            raise _Stopped
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    for signum, handler in previous.items():
+        if callable(handler):
+            signal.signal(signum, on_signal)
+    return restore
 
 
 def _commit(
