@@ -136,13 +136,17 @@ class RunStats:
         return after / busy if busy > 0 and after > 0 else 0.0
 
     def line(self) -> str:
-        rate = f"{self.per_second:.2f} {self.what}/s"
-        if self.steady_per_second:
-            rate += f", {self.steady_per_second:.2f}/s after start-up"
-        return (
+        """E.g. "40 photos done (3 failed), 0 skipped (done before), 40 in all; 8.6 s,
+        4.63 photos/s, 25.41/s after start-up"."""
+        text = (
             f"{self.done} {self.what} done ({self.failed} failed), {self.skipped} skipped "
-            f"(done before), {self.total} in all; {self.seconds:.1f} s, {rate}"
+            f"(done before), {self.total} in all; {self.seconds:.1f} s"
         )
+        if self.done:
+            text += f", {self.per_second:.2f} {self.what}/s"
+        if self.steady_per_second:
+            text += f", {self.steady_per_second:.2f}/s after start-up"
+        return text
 
     def records(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.lines]
