@@ -13,7 +13,7 @@ from alignment.cli.run import error, skipped_note, stop_on_signals
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import model_files
 from alignment.io import storage
-from alignment.io.outputs import check_output, write_json, write_text
+from alignment.io.outputs import check_output, write_each, write_json, write_text
 from alignment.io.record_log import RECORDS
 from alignment.pipeline import cluster
 from alignment.present.report import CSV_FIELDS, csv_row, csv_text, row_fields, video_row
@@ -128,21 +128,16 @@ def _report(args: argparse.Namespace, stats: cluster.RunStats, results: str, sto
     row: Callable[[Any], dict[str, Any]] = csv_row if args.command == "image" else video_row
     rows = [row(r) for r in records] if args.csv or args.parquet else []
     fields = CSV_FIELDS if args.command == "image" else row_fields(rows)
-    failed = list(stats.problems)
-    writes: list[tuple[str | None, Callable[[str], None]]] = [
-        (args.json, lambda dest: write_json(dest, records)),
-        (args.csv, lambda dest: write_text(dest, csv_text(rows, fields))),
-        (
-            storage.join(results, "records.parquet") if args.parquet else None,
-            lambda dest: storage.write_parquet(dest, rows, fields),
-        ),
-    ]
-    for dest, write in writes:
-        if dest:
-            try:
-                write(dest)
-            except OSError as exc:
-                failed.append(f"cannot write {dest}: {exc.strerror or exc}")
+    failed = stats.problems + write_each(
+        [
+            (args.json, lambda dest: write_json(dest, records)),
+            (args.csv, lambda dest: write_text(dest, csv_text(rows, fields))),
+            (
+                storage.join(results, "records.parquet") if args.parquet else None,
+                lambda dest: storage.write_parquet(dest, rows, fields),
+            ),
+        ]
+    )
     for message in failed:
         error(message)
     if stats.interrupted:

@@ -17,6 +17,7 @@ from alignment.io.outputs import (
     OutputError,
     check_output,
     mirrored_names,
+    write_each,
     write_json,
     write_text,
 )
@@ -86,15 +87,12 @@ def run_images(args: argparse.Namespace, pose: PoseRules) -> int:
         for path in found.images[len(records) :]:
             records.append(error_record(str(path), NOT_ANALYSED))
     print(photo_table(records))
-    for dest, write in (
-        (args.json, lambda d: write_json(d, records)),
-        (args.csv, lambda d: write_text(d, csv_text(map(csv_row, records), CSV_FIELDS))),
-    ):
-        if dest:
-            try:
-                write(dest)
-            except OSError as exc:
-                failed_writes.append(f"cannot write {dest}: {exc.strerror or exc}")
+    failed_writes += write_each(
+        [
+            (args.json, lambda d: write_json(d, records)),
+            (args.csv, lambda d: write_text(d, csv_text(map(csv_row, records), CSV_FIELDS))),
+        ]
+    )
     for message in failed_writes:
         error(message)
     if stop.is_set():

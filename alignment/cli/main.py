@@ -120,6 +120,13 @@ def _ray_options(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def _annotate_options(
+    parser: argparse.ArgumentParser, metavar: str, annotate: str, overwrite: str
+) -> None:
+    parser.add_argument("--annotate", metavar=metavar, help=annotate)
+    parser.add_argument("--overwrite", action="store_true", help=overwrite)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alignment",
@@ -137,17 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     image.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
     image.add_argument("--json", metavar="FILE", help="write the results as JSON")
     image.add_argument("--csv", metavar="FILE", help="write the results as CSV")
-    image.add_argument(
-        "--annotate",
-        metavar="DIR",
-        help="write each photo with the skeleton, angles and cues drawn into DIR "
-        "(the input folders mirrored below it; existing files are kept; with --ray, a URI too)",
-    )
-    image.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace annotated photos left in DIR by an earlier run (with --ray: start "
-        "--results again)",
+    _annotate_options(
+        image,
+        "DIR",
+        "write each photo with the skeleton, angles and cues drawn into DIR (the input folders "
+        "mirrored below it; existing files are kept; with --ray, a URI too)",
+        "replace annotated photos left in DIR by an earlier run (with --ray: start --results "
+        "again)",
     )
     image.add_argument("--quiet", action="store_true", help="no progress bar")
     _common(image, PHOTO_QUALITY)
@@ -177,13 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("--quiet", action="store_true", help="no progress bar")
     _common(video, VIDEO_QUALITY)
     _ray_options(video, "recorded sessions")
-    video.add_argument(
-        "--annotate",
-        metavar="DIR|URI",
-        help="with --ray: write each annotated video (.mp4) into DIR, the input folders "
-        "mirrored below it",
+    _annotate_options(
+        video,
+        "DIR|URI",
+        "with --ray: write each annotated video (.mp4) into DIR, the input folders mirrored "
+        "below it",
+        "with --ray: start --results again",
     )
-    video.add_argument("--overwrite", action="store_true", help="with --ray: start --results again")
 
     app = sub.add_parser(
         "app",

@@ -124,18 +124,23 @@ def encode_image(rgb: np.ndarray, suffix: str) -> bytes:
     return buffer.getvalue()
 
 
-def read_photo(path: str | Path) -> Photo:
-    """Decode an image file, or raise ImageError."""
+def read_local(path: str | Path, error: type[Exception]) -> bytes:
+    """The bytes of a local file, or `error` naming it: "file not found", "not a file",
+    "cannot be read (why)"."""
     path = Path(path)
     if not path.exists():
-        raise ImageError(f"{path}: file not found")
+        raise error(f"{path}: file not found")
     if not path.is_file():
-        raise ImageError(f"{path}: not a file")
+        raise error(f"{path}: not a file")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise ImageError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    return decode_photo(data, str(path))
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+
+
+def read_photo(path: str | Path) -> Photo:
+    """Decode an image file, or raise ImageError."""
+    return decode_photo(read_local(path, ImageError), str(Path(path)))
 
 
 def read_rgb(path: str | Path) -> np.ndarray:

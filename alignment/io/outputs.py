@@ -9,7 +9,7 @@ import json
 import os
 import posixpath
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +117,17 @@ def mirrored_names(
         used.add(dest)
         names[name] = dest
     return names
+
+
+def write_each(jobs: Iterable[tuple[str | os.PathLike | None, Callable[[Any], None]]]) -> list[str]:
+    """Run each (destination, write) whose destination is given; one that fails does not stop
+    the others. Returns what failed, in words."""
+    failed = []
+    for dest, write in jobs:
+        if not dest:
+            continue
+        try:
+            write(dest)
+        except OSError as exc:
+            failed.append(f"cannot write {dest}: {exc.strerror or exc}")
+    return failed

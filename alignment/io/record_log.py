@@ -28,8 +28,10 @@ RECORDS = "records.jsonl"
 
 
 class RecordLog:
-    """Records (as JSON lines, each with a "path") committed to `folder` in parts of
-    `flush_every` records or every `flush_seconds`."""
+    """Records (as JSON lines, each with a "path") committed to `folder` in parts: when
+    `flush_every` records are waiting (but at most one part a second, so that a fast cluster
+    writes bigger parts rather than more of them), or when `flush_if_due` finds
+    `flush_seconds` gone by."""
 
     def __init__(
         self,
@@ -106,7 +108,7 @@ class RecordLog:
             return False
         self.committed.add(path)
         self._buffer.append(line)
-        if len(self._buffer) >= self.flush_every:
+        if len(self._buffer) >= self.flush_every and time.monotonic() - self._last_flush >= 1:
             self.flush()
         return True
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alignment.io.images import expand_paths
+from alignment.io.images import expand_paths, read_local
 from alignment.io.outputs import AtomicOutput, OutputError, check_output, write_bytes
 
 
@@ -141,15 +141,7 @@ def is_empty(folder: str) -> bool:
 def read_bytes(location: str) -> bytes:
     """The whole file, or StorageError: "file not found", "not a file", "cannot be read"."""
     if not is_uri(location):
-        path = Path(location)
-        if not path.exists():
-            raise StorageError(f"{location}: file not found")
-        if not path.is_file():
-            raise StorageError(f"{location}: not a file")
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise StorageError(f"{location}: cannot be read ({exc.strerror or exc})") from exc
+        return read_local(location, StorageError)
     try:
         with _open_input(location) as stream:
             return stream.readall()
