@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -128,6 +129,23 @@ def test_without_ray_it_says_how_to_install(tmp_path: Path, monkeypatch, capsys)
     monkeypatch.setitem(sys.modules, "ray.data", None)
     assert main(["image", str(tmp_path), "--ray", "--results", str(tmp_path / "r")]) == 2
     assert "pip install 'janu-alignment[ray]'" in capsys.readouterr().err
+
+
+@needs_ray
+def test_used_results_and_annotate_folders_are_refused(tmp_path: Path, capsys) -> None:
+    """Before Ray starts: a results folder that holds anything, an annotate folder too."""
+    model = tmp_path / "pose_landmarker_full.task"
+    zipfile.ZipFile(model, "w").close()  # passes for a model until something loads it
+    photos(tmp_path / "photos", 1)
+    used, annotated = tmp_path / "used", tmp_path / "annotated"
+    for folder in (used, annotated):
+        folder.mkdir()
+        (folder / "x.txt").write_text("mine")
+    common = ["image", "--ray", str(tmp_path / "photos"), "--model", str(model)]
+    assert main([*common, "--results", str(used)]) == 2
+    assert "--results" in capsys.readouterr().err
+    assert main([*common, "--results", str(tmp_path / "new"), "--annotate", str(annotated)]) == 2
+    assert "--annotate" in capsys.readouterr().err and not (tmp_path / "new").exists()
 
 
 # ---------------------------------------------------------------------------- on Ray
@@ -250,6 +268,10 @@ def test_resume_skips_finished_files(tmp_path: Path) -> None:
 
     again = run_still(tmp_path / "photos", results, resume=True)
     assert (again.skipped, again.done, again.where) == (30, 0, "")  # Ray not even asked
+
+    fresh = run_still(tmp_path / "photos", results, overwrite=True)  # starts again
+    assert (fresh.skipped, fresh.done) == (0, 30)
+    assert len(list((results / PARTS).glob("part-*.jsonl"))) == 1 and len(committed(results)) == 30
 
 
 @on_ray

@@ -13,7 +13,7 @@ from alignment.cli.run import error, skipped_note, stop_on_signals
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import model_files
 from alignment.io import storage
-from alignment.io.outputs import check_output, write_each, write_json, write_text
+from alignment.io.outputs import OutputError, check_output, write_each, write_json, write_text
 from alignment.io.record_log import RECORDS
 from alignment.pipeline import cluster
 from alignment.present.report import CSV_FIELDS, csv_row, csv_text, row_fields, video_row
@@ -46,6 +46,11 @@ def run_on_ray(args: argparse.Namespace, pose: PoseRules) -> int:
         return 2
     results = storage.check_folder(args.results, "--results")
     annotate = args.annotate and storage.check_folder(args.annotate, "--annotate", results)
+    if annotate and not (args.resume or args.overwrite) and not storage.is_empty(annotate):
+        raise OutputError(
+            f"--annotate {annotate}: already holds files; choose another folder, or pass "
+            "--resume (adding to an earlier run) or --overwrite (replacing what it wrote)"
+        )
     for flag, path, suffix in (("--json", args.json, ".json"), ("--csv", args.csv, ".csv")):
         if path:
             check_output(path, flag, (suffix,))

@@ -135,7 +135,13 @@ def is_empty(folder: str) -> bool:
     if not is_uri(folder):
         path = Path(folder)
         return not path.is_dir() or next(path.iterdir(), None) is None
-    return not _walk(folder)
+    import pyarrow.fs as pafs
+
+    fs, path = _filesystem(folder)
+    try:
+        return not fs.get_file_info(pafs.FileSelector(path, allow_not_found=True))
+    except OSError as exc:
+        raise StorageError(f"{folder}: cannot be listed ({exc})") from exc
 
 
 def read_bytes(location: str) -> bytes:

@@ -146,6 +146,8 @@ class RunStats:
             text += f", {self.per_second:.2f} {self.what}/s"
         if self.steady_per_second:
             text += f", {self.steady_per_second:.2f}/s after start-up"
+        if self.duplicates:
+            text += f"; {self.duplicates} records Ray delivered twice were kept once"
         return text
 
     def records(self) -> list[dict[str, Any]]:
