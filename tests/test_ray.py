@@ -186,6 +186,25 @@ def test_photo_records_equal_the_local_run(tmp_path: Path, shared_dir: Path) -> 
 
 @pytest.mark.shared
 @on_ray
+def test_a_two_model_preset_gives_the_local_records(tmp_path: Path, shared_dir: Path) -> None:
+    """`balanced` runs MediaPipe and MoveNet (a .task and an .onnx file): both reach the
+    workers through the object store, and the fused records are the local run's."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in (JANU, "other/y82ukr_dandasana_1.jpg", "janu/y82ukr_2.jpg"):
+        os.link(shared_dir / "samples/images" / name, folder / Path(name).name)
+    common = [str(folder), "--quality", "balanced", "--model", str(shared_dir / "models"),
+              "--quiet"]  # fmt: skip
+    assert main(["image", *common, "--json", str(tmp_path / "local.json")]) == 0
+    assert main(["image", "--ray", *common, "--results", str(tmp_path / "r"), "--actors", "1",
+                 "--json", str(tmp_path / "ray.json")]) == 0  # fmt: skip
+    want = json.loads((tmp_path / "local.json").read_text())
+    assert json.loads((tmp_path / "ray.json").read_text()) == want
+    assert want[0]["models"] == ["pose_landmarker_full.task", "movenet_singlepose_thunder.onnx"]
+
+
+@pytest.mark.shared
+@on_ray
 def test_two_videos_give_the_local_summaries(tmp_path: Path, shared_dir: Path) -> None:
     """A clip of a Janu photo (held, then mirrored) and a real recorded session: the summary,
     timeline and plot of each equal the local run's files, byte for byte."""
