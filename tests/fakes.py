@@ -4,6 +4,10 @@ skeleton."""
 
 from __future__ import annotations
 
+import os
+import uuid
+from pathlib import Path
+
 import numpy as np
 from shared_paths import ROOT
 
@@ -60,3 +64,17 @@ class StillEstimator:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class StillFactory:
+    """Opens StillEstimators for Ray workers (which import this module by name), counting
+    them: each one opened leaves a file in `loads`, whatever process opened it."""
+
+    def __init__(self, name: str, loads: str | None = None) -> None:
+        self.name, self.loads = name, loads
+
+    def __call__(self, mode: str) -> StillEstimator:
+        if self.loads:
+            Path(self.loads).mkdir(parents=True, exist_ok=True)
+            Path(self.loads, f"{os.getpid()}-{uuid.uuid4().hex[:8]}").touch()
+        return StillEstimator(recorded(self.name))

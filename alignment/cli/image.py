@@ -8,14 +8,21 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from alignment.cli.run import error, stop_on_signals
+from alignment.cli.run import error, skipped_note, stop_on_signals
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import open_estimator
-from alignment.io.images import FoundFiles, expand_paths
-from alignment.io.outputs import AtomicOutput, OutputError, check_output, write_json, write_text
+from alignment.io.images import FoundFiles, encode_image, expand_paths
+from alignment.io.outputs import (
+    OutputError,
+    check_output,
+    mirrored_names,
+    write_each,
+    write_json,
+    write_text,
+)
 from alignment.io.progress import Progress
+from alignment.io.storage import write_location
 from alignment.pipeline.photo import PhotoChecker, PhotoResult
 from alignment.present.report import CSV_FIELDS, csv_row, csv_text, error_record
 from alignment.present.text import photo_table
@@ -24,46 +31,20 @@ NOT_ANALYSED = "not analysed: the run was interrupted"
 
 
 def annotated_paths(found: FoundFiles, folder: Path, single_folder: bool) -> dict[Path, Path]:
-    """Where each photo's annotated copy goes: below `folder`, each given folder's tree
-    mirrored under its name (directly, when one folder is all that was given), each given file
-    by its name; a name already taken gets "-2", "-3", ... So no two photos share a file. The
-    format stays the photo's own."""
-    targets: dict[Path, Path] = {}
-    used: set[Path] = set()
-    for image in found.images:
-        source = found.folder_of.get(image)
-        if source is None:
-            dest = folder / image.name
-        elif single_folder:
-            dest = folder / image.relative_to(source)
-        else:
-            dest = folder / source.resolve().name / image.relative_to(source)
-        stem, n = dest.stem, 2
-        while dest in used:
-            dest = dest.with_name(f"{stem}-{n}{dest.suffix}")
-            n += 1
-        used.add(dest)
-        targets[image] = dest
-    return targets
+    """Where each photo's annotated copy goes: below `folder`, the input folders mirrored
+    (see `mirrored_names`). The format stays the photo's own."""
+    names = mirrored_names([str(image) for image in found.images], found.below(), single_folder)
+    return {image: folder / names[str(image)] for image in found.images}
 
 
 def write_image(dest: Path, rgb: np.ndarray) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with AtomicOutput(dest) as target:
-        fmt = Image.registered_extensions().get(dest.suffix.lower(), "JPEG")
-        options = {"quality": 90} if fmt in ("JPEG", "WEBP") else {}
-        Image.fromarray(rgb).save(target.path, format=fmt, **options)
+    write_location(str(dest), encode_image(rgb, dest.suffix))
 
 
 def run_images(args: argparse.Namespace, pose: PoseRules) -> int:
     found = expand_paths(args.paths)
     if found.skipped:
-        names = ", ".join(p.name for p in found.skipped[:5])
-        more = f" and {len(found.skipped) - 5} more" if len(found.skipped) > 5 else ""
-        print(
-            f"skipped {len(found.skipped)} files that are not images: {names}{more}",
-            file=sys.stderr,
-        )
+        print(skipped_note([str(p) for p in found.skipped], "images"), file=sys.stderr)
     if not found.images:
         error("no image files found in " + ", ".join(args.paths))
         return 2
@@ -106,15 +87,12 @@ def run_images(args: argparse.Namespace, pose: PoseRules) -> int:
         for path in found.images[len(records) :]:
             records.append(error_record(str(path), NOT_ANALYSED))
     print(photo_table(records))
-    for dest, write in (
-        (args.json, lambda d: write_json(d, records)),
-        (args.csv, lambda d: write_text(d, csv_text(map(csv_row, records), CSV_FIELDS))),
-    ):
-        if dest:
-            try:
-                write(dest)
-            except OSError as exc:
-                failed_writes.append(f"cannot write {dest}: {exc.strerror or exc}")
+    failed_writes += write_each(
+        [
+            (args.json, lambda d: write_json(d, records)),
+            (args.csv, lambda d: write_text(d, csv_text(map(csv_row, records), CSV_FIELDS))),
+        ]
+    )
     for message in failed_writes:
         error(message)
     if stop.is_set():

@@ -1,4 +1,5 @@
-"""The `alignment` command: `image`, `video` and `app`.
+"""The `alignment` command: `image`, `video` and `app`; `image` and `video` also on Ray
+(`--ray [ADDRESS] --results DIR|URI`).
 
 Exit status: 0 done; 1 done, but some input failed or the output is partial; 2 nothing done
 (a user mistake: a bad path, a missing model, a bad rule file; the message says what);
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -59,6 +61,72 @@ def _common(parser: argparse.ArgumentParser, default_quality: str) -> None:
     )
 
 
+# What `--ray` takes as its ADDRESS: host:port, ray:// or http(s):// addresses, auto, local.
+RAY_ADDRESS = re.compile(r"^(auto|local|(ray|https?)://\S+|[\w.-]+:\d+)$")
+
+
+def normalise_ray_flag(argv: Sequence[str]) -> list[str]:
+    """`--ray ADDRESS` -> `--ray=ADDRESS` when what follows looks like an address, else
+    `--ray=` (start or join the default): a bare `--ray` never swallows the path after it."""
+    out: list[str] = []
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        if args[i] != "--ray":
+            out.append(args[i])
+        elif i + 1 < len(args) and RAY_ADDRESS.match(args[i + 1]):
+            out.append(f"--ray={args[i + 1]}")
+            i += 1
+        else:
+            out.append("--ray=")
+        i += 1
+    return out
+
+
+def _ray_options(parser: argparse.ArgumentParser, what: str) -> None:
+    ray = parser.add_argument_group(
+        "on Ray",
+        f"Score many {what} on a local Ray or a cluster (pip install 'janu-alignment[ray]').",
+    )
+    ray.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run on Ray: join the cluster at ADDRESS (host:port, ray://..., auto), or "
+        "$RAY_ADDRESS, else start Ray on this machine; write --ray=ADDRESS to be explicit",
+    )
+    ray.add_argument(
+        "--results",
+        metavar="DIR|URI",
+        help="with --ray: where the records go (records.jsonl; a folder or s3://, gs://, ...)",
+    )
+    ray.add_argument(
+        "--resume", action="store_true", help="with --ray: skip the files --results holds"
+    )
+    ray.add_argument(
+        "--parquet", action="store_true", help="with --ray: also write records.parquet"
+    )
+    ray.add_argument(
+        "--actors",
+        type=int,
+        metavar="N",
+        help="with --ray: workers, each with its own model (default: the cluster's CPUs)",
+    )
+    ray.add_argument(
+        "--cpus-per-actor",
+        type=float,
+        default=1.0,
+        metavar="C",
+        help="with --ray: CPUs Ray reserves for each worker (default: 1)",
+    )
+
+
+def _annotate_options(
+    parser: argparse.ArgumentParser, metavar: str, annotate: str, overwrite: str
+) -> None:
+    parser.add_argument("--annotate", metavar=metavar, help=annotate)
+    parser.add_argument("--overwrite", action="store_true", help=overwrite)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alignment",
@@ -76,35 +144,49 @@ def build_parser() -> argparse.ArgumentParser:
     image.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
     image.add_argument("--json", metavar="FILE", help="write the results as JSON")
     image.add_argument("--csv", metavar="FILE", help="write the results as CSV")
-    image.add_argument(
-        "--annotate",
-        metavar="DIR",
-        help="write each photo with the skeleton, angles and cues drawn into DIR "
-        "(the input folders mirrored below it; existing files are kept)",
-    )
-    image.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace annotated photos left in DIR by an earlier run",
+    _annotate_options(
+        image,
+        "DIR",
+        "write each photo with the skeleton, angles and cues drawn into DIR (the input folders "
+        "mirrored below it; existing files are kept; with --ray, a URI too)",
+        "replace annotated photos left in DIR by an earlier run (with --ray: start --results "
+        "again)",
     )
     image.add_argument("--quiet", action="store_true", help="no progress bar")
     _common(image, PHOTO_QUALITY)
+    _ray_options(image, "photos")
 
     video = sub.add_parser(
         "video",
         help="analyse a recorded practice session",
         description="Analyse a recorded session frame by frame.",
     )
-    video.add_argument("input", help="video file")
+    video.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="video file (with --ray: files and folders)"
+    )
     video.add_argument("--out", metavar="FILE", help="annotated video (.mp4 H.264 or .webm)")
-    video.add_argument("--json", metavar="FILE", help="session summary as JSON")
-    video.add_argument("--csv", metavar="FILE", help="per-frame timeline as CSV")
+    video.add_argument(
+        "--json", metavar="FILE", help="session summary as JSON (with --ray: all the records)"
+    )
+    video.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="per-frame timeline as CSV (with --ray: one row per video)",
+    )
     video.add_argument("--plot", metavar="FILE", help="measurements over time (.png)")
     video.add_argument(
         "--every", type=int, default=1, metavar="N", help="analyse every Nth frame (default: 1)"
     )
     video.add_argument("--quiet", action="store_true", help="no progress bar")
     _common(video, VIDEO_QUALITY)
+    _ray_options(video, "recorded sessions")
+    _annotate_options(
+        video,
+        "DIR|URI",
+        "with --ray: write each annotated video (.mp4) into DIR, the input folders mirrored "
+        "below it",
+        "with --ray: start --results again",
+    )
 
     app = sub.add_parser(
         "app",
@@ -124,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(normalise_ray_flag(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help()
         return 0

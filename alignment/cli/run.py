@@ -8,7 +8,8 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import PurePath
 
 from alignment.core.rules import PoseRules, RuleFileError, load_pose
 from alignment.io.models import ModelNotFoundError
@@ -32,6 +33,13 @@ class StopFlag(threading.Event):
 
 def error(message: str) -> None:
     print(f"error: {message}", file=sys.stderr)
+
+
+def skipped_note(names: Sequence[str], what: str) -> str:
+    """E.g. "skipped 7 files that are not images: a.txt, b.doc, ... and 2 more"."""
+    shown = ", ".join(PurePath(n).name for n in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return f"skipped {len(names)} files that are not {what}: {shown}{more}"
 
 
 @contextlib.contextmanager
@@ -61,6 +69,14 @@ def run(args: argparse.Namespace) -> int:
             from alignment.cli.app import launch
 
             return launch(args, pose)
+        from alignment.cli.cluster import local_mode_error, run_on_ray
+
+        if args.ray is not None:
+            return run_on_ray(args, pose)
+        problem = local_mode_error(args)
+        if problem:
+            error(problem)
+            return 2
         if args.command == "image":
             from alignment.cli.image import run_images
 

@@ -33,7 +33,7 @@ def run_video(args: argparse.Namespace, pose: PoseRules) -> int:
         if path:
             check_output(path, flag, (suffix,))
     try:
-        info = probe(args.input)
+        info = probe(args.inputs[0])
     except VideoError as exc:
         error(str(exc))
         return 2
@@ -47,7 +47,7 @@ def run_video(args: argparse.Namespace, pose: PoseRules) -> int:
         try:
             with bar:
                 result = analyse_video(
-                    args.input,
+                    args.inputs[0],
                     pose,
                     estimator,
                     args.level,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,15 +34,25 @@ class Photo:
 
 @dataclass
 class FoundFiles:
-    images: list[Path]
+    images: list[Path]  # the files to analyse (images, or the suffixes asked for)
     skipped: list[Path]  # files inside the given folders that are not images
     folder_of: dict[Path, Path]  # image -> the folder given that holds it (not for files given)
 
+    def below(self) -> dict[str, tuple[str, str]]:
+        """A file found in a given folder -> (that folder's name, the file's path below it), as
+        `outputs.mirrored_names` takes them."""
+        return {
+            str(image): (folder.resolve().name, image.relative_to(folder).as_posix())
+            for image, folder in self.folder_of.items()
+        }
 
-def expand_paths(paths: Iterable[str | Path]) -> FoundFiles:
+
+def expand_paths(
+    paths: Iterable[str | Path], suffixes: Collection[str] = IMAGE_SUFFIXES
+) -> FoundFiles:
     """Files as given (whatever they are: a bad one gets an error record); folders expanded,
-    recursively and sorted, to the image files inside them (other files are listed as
-    skipped)."""
+    recursively and sorted, to the files inside them with one of `suffixes` (image files by
+    default; other files are listed as skipped)."""
     found = FoundFiles([], [], {})
     for raw in paths:
         path = Path(raw)
@@ -52,7 +62,7 @@ def expand_paths(paths: Iterable[str | Path]) -> FoundFiles:
         for p in sorted(path.rglob("*")):
             if not p.is_file() or p.name.startswith("."):
                 continue
-            if p.suffix.lower() in IMAGE_SUFFIXES:
+            if p.suffix.lower() in suffixes:
                 found.images.append(p)
                 found.folder_of[p] = path
             else:
@@ -104,18 +114,33 @@ def decode_rgb(data: bytes, name: str = "image") -> np.ndarray:
     return decode_photo(data, name).rgb
 
 
-def read_photo(path: str | Path) -> Photo:
-    """Decode an image file, or raise ImageError."""
+def encode_image(rgb: np.ndarray, suffix: str) -> bytes:
+    """An RGB picture encoded in the format its file suffix names (JPEG when unknown), as the
+    annotated photos are written."""
+    fmt = Image.registered_extensions().get(suffix.lower(), "JPEG")
+    options = {"quality": 90} if fmt in ("JPEG", "WEBP") else {}
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def read_local(path: str | Path, error: type[Exception]) -> bytes:
+    """The bytes of a local file, or `error` naming it: "file not found", "not a file",
+    "cannot be read (why)"."""
     path = Path(path)
     if not path.exists():
-        raise ImageError(f"{path}: file not found")
+        raise error(f"{path}: file not found")
     if not path.is_file():
-        raise ImageError(f"{path}: not a file")
+        raise error(f"{path}: not a file")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise ImageError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    return decode_photo(data, str(path))
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+
+
+def read_photo(path: str | Path) -> Photo:
+    """Decode an image file, or raise ImageError."""
+    return decode_photo(read_local(path, ImageError), str(Path(path)))
 
 
 def read_rgb(path: str | Path) -> np.ndarray:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,43 @@ def write_text(dest: str | os.PathLike, text: str) -> None:
 
 def write_json(dest: str | os.PathLike, data: Any) -> None:
     write_text(dest, json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+def mirrored_names(
+    files: Sequence[str], below: Mapping[str, tuple[str, str]], single_folder: bool
+) -> dict[str, str]:
+    """Where each input's output goes, as a path relative to the output folder: each given
+    folder's tree mirrored under the folder's name (directly, when one folder is all that was
+    given), each given file by its name; a name already taken gets "-2", "-3", ... So no two
+    inputs share an output. `below` maps a file found in a given folder to (that folder's
+    name, the file's path below it, with "/")."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for name in files:
+        if name in below:
+            folder, rel = below[name]
+            dest = rel if single_folder else posixpath.join(folder, rel)
+        else:
+            dest = posixpath.basename(name.rstrip("/"))
+        stem, suffix = posixpath.splitext(dest)
+        n = 2
+        while dest in used:
+            dest = f"{stem}-{n}{suffix}"
+            n += 1
+        used.add(dest)
+        names[name] = dest
+    return names
+
+
+def write_each(jobs: Iterable[tuple[str | os.PathLike | None, Callable[[Any], None]]]) -> list[str]:
+    """Run each (destination, write) whose destination is given; one that fails does not stop
+    the others. Returns what failed, in words."""
+    failed = []
+    for dest, write in jobs:
+        if not dest:
+            continue
+        try:
+            write(dest)
+        except OSError as exc:
+            failed.append(f"cannot write {dest}: {exc.strerror or exc}")
+    return failed

@@ -28,6 +28,7 @@ from av.sidedata.sidedata import Type as SideDataType
 __all__ = [
     "Frame",
     "FrameReader",
+    "VIDEO_SUFFIXES",
     "VideoError",
     "VideoInfo",
     "VideoWriter",
@@ -42,6 +43,9 @@ _IMAGE_FORMATS = {"image2", "image2pipe"}
 _FALLBACK_FPS = 30.0
 MAX_BAD_PACKETS = 300  # this many damaged packets in a row: the rest is not worth trying
 _TICK = Fraction(1, 90000)  # the MPEG clock: whole ticks for 24, 25, 29.97, 30 and 60 fps
+
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}  # found in folders
 
 
 class VideoError(Exception):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from alignment.core.rules import PoseRules
 from alignment.estimators.base import PoseEstimator
-from alignment.io.outputs import AtomicOutput
+from alignment.io.outputs import AtomicOutput, write_each
 from alignment.io.video import FrameReader, VideoError, VideoInfo, VideoWriter
 from alignment.present.overlay import draw_frame, frame_view
 from alignment.session.summary import Summary
@@ -190,12 +190,4 @@ def save_outputs(
         ),
         (plot_path, plot),
     ]
-    failed = []
-    for dest, write in jobs:
-        if dest is None:
-            continue
-        try:
-            write(dest)
-        except OSError as exc:
-            failed.append(f"cannot write {dest}: {exc.strerror or exc}")
-    return failed
+    return write_each(jobs)

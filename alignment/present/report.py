@@ -15,6 +15,7 @@ from alignment.core.feedback import feedback
 from alignment.core.measurements import DESCRIPTIONS
 from alignment.core.skeleton import Skeleton
 from alignment.core.topology import SIDES, leg_joints
+from alignment.session.summary import Summary
 from alignment.session.timeline import FrameRecord
 
 
@@ -175,6 +176,51 @@ def csv_row(record: PhotoRecord) -> dict[str, Any]:
     for name in DESCRIPTIONS:
         row[name] = (record.get("metrics") or {}).get(name)
     return row
+
+
+class VideoRecord(TypedDict):
+    """One video of a batch (`alignment video --ray`): its summary as `--json` writes it, or
+    why it could not be analysed."""
+
+    path: str
+    error: str | None
+    summary: Summary | None
+
+
+def video_record(path: str, summary: Summary | None, error: str | None = None) -> VideoRecord:
+    return VideoRecord(path=path, error=error, summary=summary)
+
+
+def video_row(record: VideoRecord) -> dict[str, Any]:
+    """One CSV (or Parquet) row of a batch of videos: the summary's totals, per side the hold
+    time and the typical score, the faults longest first."""
+    summary: Summary = record["summary"] or {}
+    row: dict[str, Any] = {
+        "path": record["path"],
+        "error": record["error"],
+        "duration_s": summary.get("duration_s"),
+        "frames_analysed": summary.get("frames_analysed"),
+        "in_pose": summary.get("in_pose"),
+        "partial": summary.get("partial"),
+    }
+    for state, seconds in (summary.get("time_by_state") or {}).items():
+        row[f"{state}_s"] = seconds
+    for side, stats in (summary.get("sides") or {}).items():
+        row[f"{side}_hold_s"] = stats["hold_seconds"]
+        row[f"{side}_typical_score"] = stats["typical_score"]
+    asymmetry = summary.get("asymmetry") or {}
+    row["tighter_side"] = asymmetry.get("tighter_side")
+    row["faults"] = " ".join(fault["rule"] for fault in summary.get("faults") or [])
+    row["warnings"] = "; ".join(summary.get("warnings") or [])
+    return row
+
+
+def row_fields(rows: list[dict[str, Any]]) -> list[str]:
+    """Every column any row has, in the order they first appear."""
+    fields: dict[str, None] = {}
+    for row in rows:
+        fields.update(dict.fromkeys(row))
+    return list(fields)
 
 
 def timeline_row(record: FrameRecord) -> dict[str, Any]:
