@@ -296,6 +296,25 @@ def test_ice_servers_from_json() -> None:
         common.parse_ice_servers("{not json")
 
 
+@pytest.mark.shared
+def test_each_preset_opens_its_own_model_file(
+    shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`alignment app` passes the files of the photo preset and the live preset in one
+    variable; the Live page must get the live preset's model, not the first `.task` listed."""
+    heavy, full = MODELS / "pose_landmarker_heavy.task", MODELS / "pose_landmarker_full.task"
+    thunder = MODELS / "movenet_singlepose_thunder.onnx"
+    monkeypatch.setenv("ALIGNMENT_MODEL", f"{heavy}:{full}:{thunder}")
+    common._load_settings.clear()
+    try:
+        settings = common.settings()
+        assert settings.error is None and settings.quality == "accurate"
+        assert heavy in settings.preset_models["accurate"] and full in settings.models
+        assert settings.preset_models[common.LIVE_QUALITY][0] == full
+    finally:
+        common._load_settings.clear()
+
+
 def test_missing_model_is_explained(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ALIGNMENT_MODEL", str(tmp_path / "nowhere"))
     at = AppTest.from_function(photos_script, default_timeout=30).run()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,22 +53,27 @@ LEVEL_HELP = (
 class Settings:
     """What the app was started with (see `alignment app`)."""
 
-    models: list[Path]
+    models: list[Path]  # every model file the app uses (shown in the sidebar)
     pose: PoseRules | None
     level: str
     quality: str  # the preset for photos and videos
     ice_servers: list[dict[str, Any]]
     error: str | None = None  # why the app cannot analyse anything, for the user
+    # The files of each preset the app uses. A preset is opened with its own files only: the
+    # model resolver takes any `.task` file it is given for a MediaPipe model, so handing it
+    # the files of two presets would open the first one for both.
+    preset_models: dict[str, list[Path]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Ready:
     """Usable settings: the model files and a pose."""
 
-    models: list[Path]
+    models: list[Path]  # the files of `quality` (photos and videos)
     pose: PoseRules
     quality: str
     ice_servers: list[dict[str, Any]]
+    live_models: list[Path] = field(default_factory=list)  # the files of LIVE_QUALITY
 
 
 def parse_ice_servers(raw: str | None) -> list[dict[str, Any]]:
@@ -85,6 +90,23 @@ def parse_ice_servers(raw: str | None) -> list[dict[str, Any]]:
     return value
 
 
+def _preset_files(preset: str, paths: list[str]) -> list[Path]:
+    """The files of one preset. `alignment app` passes the files of two presets in one
+    variable, and the resolver takes any `.task` file for any MediaPipe model; so when the files
+    given include the preset's own files under their own names (found by looking in their
+    folders), those are used."""
+    files = {Path(p).resolve() for p in paths if Path(p).is_file()}
+    folders = list(dict.fromkeys(str(Path(p).parent) for p in files))
+    if folders:
+        try:
+            own = model_files(preset, folders, allow_download=False)
+        except (ModelNotFoundError, ValueError):
+            own = []
+        if own and all(f.resolve() in files for f in own):
+            return own
+    return model_files(preset, paths, allow_download=False)
+
+
 @st.cache_resource(show_spinner=False)
 def _load_settings(
     model_env: str, pose_name: str, level: str, quality: str, ice_env: str
@@ -98,12 +120,14 @@ def _load_settings(
         pose = None
         problems.append(str(exc))
     models: list[Path] = []
+    preset_models: dict[str, list[Path]] = {}
     try:
         paths = [p for p in model_env.split(os.pathsep) if p]
         for preset in dict.fromkeys((quality, LIVE_QUALITY)):
-            models += model_files(preset, paths, allow_download=False)
+            preset_models[preset] = _preset_files(preset, paths)
+            models += preset_models[preset]
     except (ModelNotFoundError, ValueError) as exc:
-        models = []
+        models, preset_models = [], {}
         problems.append(str(exc))
     try:
         ice_servers = parse_ice_servers(ice_env)
@@ -111,7 +135,13 @@ def _load_settings(
         ice_servers = []
         problems.append(f"${ICE_ENV}: {exc}")
     return Settings(
-        list(dict.fromkeys(models)), pose, level, quality, ice_servers, "; ".join(problems) or None
+        list(dict.fromkeys(models)),
+        pose,
+        level,
+        quality,
+        ice_servers,
+        "; ".join(problems) or None,
+        preset_models,
     )
 
 
@@ -140,7 +170,13 @@ def ready() -> Ready | None:
         return None
     if current.error:  # e.g. a bad $ALIGNMENT_ICE_SERVERS: say so, go on
         st.warning(current.error)
-    return Ready(current.models, current.pose, current.quality, current.ice_servers)
+    return Ready(
+        current.preset_models[current.quality],
+        current.pose,
+        current.quality,
+        current.ice_servers,
+        current.preset_models[LIVE_QUALITY],
+    )
 
 
 def page_start(title: str) -> tuple[Ready, str] | None:

@@ -44,7 +44,7 @@ def _session(ready: common.Ready, level: str) -> LiveSession:
     if session is None or session.pose.id != ready.pose.id:
         if session is not None:
             session.close()
-        models = ready.models
+        models = ready.live_models
 
         def factory():  # noqa: ANN202 - a PoseEstimator
             return open_estimator(LIVE_QUALITY, "video", models, allow_download=False)
