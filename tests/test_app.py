@@ -250,6 +250,7 @@ def test_live_session_cue_and_hold_from_frames(shared: Path) -> None:
             frame.pts = 12_345_678 + round(time_s * 90000)
             out = session.process(frame)
             assert isinstance(out, av.VideoFrame) and (out.width, out.height) == (640, 480)
+            assert session.wait_idle()  # every frame analysed (live, a newer one would win)
         snap = session.snapshot()
         assert snap.error is None and snap.running
         assert snap.frames == 38
@@ -271,11 +272,14 @@ def test_live_session_cue_and_hold_from_frames(shared: Path) -> None:
 
 
 def test_live_session_timestamps_strictly_increase() -> None:
-    from alignment.pipeline.live import LiveSession
+    from alignment.pipeline.live import LiveSession, _Stream
+    from alignment.pipeline.setup import load_pose
 
-    session = LiveSession.__new__(LiveSession)
-    session._origin, session._last_t, session._clock_t = None, -1.0, None
-    times = [session._frame_time(t) for t in (100.0, 100.1, 100.1, None, 100.05, 100.3)]
+    stream = _Stream(1, load_pose(), "standard")
+    times = [
+        LiveSession._frame_time(stream, t, 1000.0 + i / 1000)
+        for i, t in enumerate((100.0, 100.1, 100.1, None, 100.05, 100.3))
+    ]
     assert times[0] == 0.0 and times[1] == pytest.approx(0.1)
     assert all(b > a for a, b in zip(times, times[1:], strict=False))
     assert times[-1] == pytest.approx(0.3)
