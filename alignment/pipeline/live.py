@@ -21,13 +21,15 @@ finaliser closes the estimator too if the session object is dropped, and
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import statistics
 import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -47,6 +49,7 @@ LOG = logging.getLogger(__name__)
 EstimatorFactory = Callable[[], PoseEstimator]
 MIN_STEP_S = 0.001  # timestamps handed to the tracker increase by at least this much
 RATE_WINDOW_S = 2.0  # rates and stage costs are over the last this many seconds
+ERROR_SHOWN_S = 5.0  # a failure stays on the page this long after the last one
 HOLD_EVERY_S = 1.0  # the hold time is counted from the segments at most this often
 STAGES = ("convert", "draw", "callback", "model", "analysis", "wait")
 
@@ -68,6 +71,7 @@ class LiveSnapshot:
     camera_fps: float = 0.0  # frames arriving per second, lately
     dropped: int = 0  # frames not analysed because a newer one came first (this stream)
     stage_ms: dict[str, float] = field(default_factory=dict)  # median cost per stage, lately
+    model: str = ""  # the pose model's name
     running: bool = False  # a stream is on (frames are arriving)
     stream: int = 0  # 1 for the first stream of this session, 2 for the next...
     error: str | None = None
@@ -88,6 +92,52 @@ def segment_hold(segments: list[Segment], pose: PoseRules) -> dict[str, float]:
         )
         for side in sides
     }
+
+
+def _segments(records: list[FrameRecord], pose: PoseRules, bridge_s: float) -> list[Segment]:
+    """The session's segments. `timeline.pose_phases` fails on a run of in-pose frames shorter
+    than its half-second smoothing window (a stream's first few frames, a short stream); the
+    phases are then left out (all "holding"), which changes no time per side."""
+    try:
+        return build_segments(records, pose.movement, bridge_s=bridge_s)
+    except ValueError:
+        LOG.debug("segments without phases", exc_info=True)
+        return build_segments(records, None, bridge_s=bridge_s)
+
+
+class ModelTurns:
+    """At most `slots` model runs at once across all viewers, granted in the order asked for.
+
+    The model is the costliest stage; left alone, the analysis threads of two viewers would
+    take every core, and the video itself (decoding, drawing, encoding, the network) would
+    stall. With turns, one core is left for the video, and two viewers take turns with the
+    model (each gets about half), whichever thread the system would have favoured."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = max(1, slots)
+        self._cond = threading.Condition()
+        self._queue: deque[object] = deque()
+        self._running = 0
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        me = object()
+        with self._cond:
+            self._queue.append(me)
+            while self._queue[0] is not me or self._running >= self.slots:
+                self._cond.wait()
+            self._queue.popleft()
+            self._running += 1
+            self._cond.notify_all()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
+
+
+MODEL_TURNS = ModelTurns((os.cpu_count() or 2) - 1)
 
 
 class _DetectorBox:
@@ -143,6 +193,7 @@ class _Stream:
         self.analysed = _Rate()
         self.costs: dict[str, deque[tuple[float, float]]] = {s: deque() for s in STAGES}
         self.dropped = 0
+        self.error_at = -1e9  # when a frame last failed
         # The newest frame not analysed yet: (rgb, stream time, arrival time).
         self.pending: tuple[np.ndarray, float, float] | None = None
         self.busy = False  # the analysis thread is working on a frame
@@ -215,12 +266,13 @@ class LiveSession:
     # ------------------------------------------------------------------ analysis
     def _analyse(self, stream: _Stream, rgb: np.ndarray, t: float) -> LiveState:
         """Model, tracker and view for one frame; publishes the snapshot and the view."""
-        started = time.perf_counter()
         with self._box.lock:
             if self._box.detector is None:
                 self._box.detector = self._factory()
-            skeleton = self._box.detector.detect(rgb, t)
-        modelled = time.perf_counter()
+            with MODEL_TURNS.turn():
+                started = time.perf_counter()
+                skeleton = self._box.detector.detect(rgb, t)
+                modelled = time.perf_counter()
         tracker = stream.tracker
         tracker.level = self.level  # the level may change while streaming
         live = tracker.update(t, skeleton)
@@ -245,9 +297,8 @@ class LiveSession:
         if t >= stream.hold_due or not stream.hold_base:
             started = time.perf_counter()
             tracker = stream.tracker
-            segments = build_segments(
-                tracker.records, self.pose.movement, bridge_s=tracker.bridge_s
-            )
+            # The time per side does not depend on the phases: none are worked out here.
+            segments = build_segments(tracker.records, None, bridge_s=tracker.bridge_s)
             stream.hold_base = segment_hold(segments, self.pose)
             stream.hold_tracker = dict(live.hold_s)
             took = time.perf_counter() - started
@@ -279,13 +330,16 @@ class LiveSession:
             stage_ms=stream.stage_ms(),
             running=not stream.ended,
             stream=stream.number,
-            error=self._snapshot.error,
+            model=getattr(self._box.detector, "name", ""),
+            error=self._snapshot.error if now - stream.error_at < ERROR_SHOWN_S else None,
         )
 
-    def _fail(self, exc: Exception) -> None:
+    def _fail(self, stream: _Stream | None, exc: Exception) -> None:
         with self._lock:
-            if self._snapshot.error is None:  # the first failure of a stream, with its trace
+            if self._snapshot.error is None:  # the first failure in a while, with its trace
                 LOG.exception("live frame failed")
+            if stream is not None:
+                stream.error_at = time.monotonic()
             self._snapshot = replace(self._snapshot, error=f"{type(exc).__name__}: {exc}")
 
     def _work(self, stream: _Stream) -> None:
@@ -304,7 +358,7 @@ class LiveSession:
             try:
                 self._analyse(stream, rgb, t)
             except Exception as exc:  # shown on the page; the stream goes on
-                self._fail(exc)
+                self._fail(stream, exc)
             finally:
                 with self._lock:
                     stream.busy = False
@@ -344,7 +398,7 @@ class LiveSession:
                 stream.cost("draw", now, (done - converted) * 1000)
                 stream.cost("callback", now, (done - started) * 1000)
         except Exception as exc:  # shown on the page; the stream goes on
-            self._fail(exc)
+            self._fail(self._stream, exc)
             return frame
         return out
 
@@ -364,9 +418,7 @@ class LiveSession:
             snapshot = replace(self._snapshot, running=False, side=None)
             if stream is not None and stream.tracker.records:
                 tracker = stream.tracker
-                segments = build_segments(
-                    tracker.records, self.pose.movement, bridge_s=tracker.bridge_s
-                )
+                segments = _segments(tracker.records, self.pose, tracker.bridge_s)
                 snapshot = replace(snapshot, hold_s=segment_hold(segments, self.pose))
             self._snapshot = snapshot
 
@@ -413,7 +465,7 @@ class LiveSession:
                 return None
             records = list(self._stream.tracker.records)
             bridge_s = self._stream.tracker.bridge_s
-        segments = build_segments(records, self.pose.movement, bridge_s=bridge_s)
+        segments = _segments(records, self.pose, bridge_s)
         summary = summarise(records, self.pose, segments)
         if set(summary["time_by_state"]) <= {"not_in_frame"}:
             summary["warnings"] = ["nobody was found in this session"]
