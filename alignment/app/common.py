@@ -43,6 +43,8 @@ from alignment.settings import (
 )
 
 LEVEL_KEY = "level"  # st.session_state key of the level chosen in the sidebar
+LIVE_STREAMING_KEY = "live_streaming"  # the Live page's camera was on when last drawn
+LIVE_LEFT_KEY = "live_left_while_streaming"  # its last session ended when the page was left
 LEVEL_HELP = (
     "How strict the bounds are: gentle for beginners or stiff days, strict for experienced "
     "practitioners."
