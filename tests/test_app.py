@@ -271,6 +271,43 @@ def test_live_session_cue_and_hold_from_frames(shared: Path) -> None:
     assert not session.detector_open
 
 
+def live_panel_script() -> None:
+    from alignment.app.live import render_panel
+    from alignment.pipeline.live import LiveSnapshot
+    from alignment.pipeline.setup import load_pose
+
+    snap = LiveSnapshot(
+        frames=120,
+        status="faults",
+        cue="Lengthen your spine and lead with your chest.",
+        active_cues=("Lengthen your spine and lead with your chest.", "Relax your shoulders."),
+        side="left",
+        hold_s={"left": 12.4, "right": 3.0},
+        score=71,
+        fps=22.0,
+        camera_fps=30.0,
+        stage_ms={"model": 21.0, "analysis": 1.0, "draw": 1.1},
+        running=True,
+        stream=1,
+        model="pose_landmarker_full",
+    )
+    render_panel(snap, True, load_pose())
+
+
+def test_live_panel_shows_one_cue_the_timers_and_one_rate() -> None:
+    """What the panel beside the video shows while streaming, from a snapshot."""
+    at = AppTest.from_function(live_panel_script, default_timeout=30).run()
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Left leg extended: hold": "12 s", "Right leg extended: hold": "3 s"}
+    markdown = "\n".join(texts(at, "markdown"))
+    assert SPINE_CUE in markdown and "Relax your shoulders." in markdown
+    captions = texts(at, "caption")
+    assert [c for c in captions if "frames/s" in c] == ["Analysed 120 frames · 22 of 30 frames/s"]
+    assert any("model 21.0 ms" in c and "drawing 1.1 ms" in c for c in captions)
+    assert any("score 71" in c for c in captions)
+
+
 def test_live_session_timestamps_strictly_increase() -> None:
     from alignment.pipeline.live import LiveSession, _Stream
     from alignment.pipeline.setup import load_pose

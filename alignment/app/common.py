@@ -42,7 +42,7 @@ from alignment.settings import (
     QUALITY_ENV,
 )
 
-LEVEL_KEY = "level"  # st.session_state key of the level chosen in the sidebar
+LEVEL_KEY = "level"  # st.session_state key of the level chosen (kept across pages)
 LIVE_STREAMING_KEY = "live_streaming"  # the Live page's camera was on when last drawn
 LIVE_LEFT_KEY = "live_left_while_streaming"  # its last session ended when the page was left
 LEVEL_HELP = (
@@ -155,6 +155,25 @@ def settings() -> Settings:
         os.environ.get(LEVEL_ENV, "") or DEFAULT_LEVEL,
         os.environ.get(QUALITY_ENV, "") or PHOTO_QUALITY,
         os.environ.get(ICE_ENV, ""),
+    )
+
+
+def level_selector(place: str) -> str:
+    """The level, chosen where the page shows it (the sidebar, or the Live page itself). The
+    choice is kept under LEVEL_KEY: a widget's own state is dropped on a page that does not
+    show it, and the selector sits elsewhere on the Live page."""
+    widget = f"{LEVEL_KEY}_{place}"
+
+    def keep() -> None:
+        st.session_state[LEVEL_KEY] = st.session_state[widget]
+
+    return st.selectbox(
+        "Level",
+        LEVELS,
+        index=LEVELS.index(current_level()),
+        key=widget,
+        on_change=keep,
+        help=LEVEL_HELP,
     )
 
 

@@ -28,11 +28,11 @@ from alignment.pipeline.live import LiveSession, LiveSnapshot
 from alignment.pipeline.setup import LIVE_QUALITY, open_estimator
 from alignment.present.speech import SpeechPlanner
 from alignment.present.style import STATUS_LABELS, STATUS_MARKDOWN_COLOURS
-from alignment.settings import LEVELS
 
 SESSION_KEY = "live_session"
 SPEAK_PREF = "live_speak"  # the remembered choice (outlives the widget)
-SPEAK_WIDGET = "live_speak_toggle"
+SPEAK_WIDGET = "live_speak_toggle"  # + a generation: a new toggle when the stored choice comes
+SPEAK_GENERATION = "live_speak_generation"
 REMEMBER_KEY = "live_speak_remember"  # a new choice for the browser to store
 PLANNER_KEY = "live_speech"  # (SpeechPlanner, the stream it plans for)
 HELPER_KEY = "live_helper"
@@ -219,7 +219,7 @@ def _session(ready: common.Ready, level: str) -> LiveSession:
 
 def _remember_speech() -> None:
     """The toggle changed: keep the choice for this session, and in the browser."""
-    st.session_state[SPEAK_PREF] = bool(st.session_state.get(SPEAK_WIDGET))
+    st.session_state[SPEAK_PREF] = bool(st.session_state.get(_speak_widget()))
     st.session_state[REMEMBER_KEY] = st.session_state[SPEAK_PREF]
 
 
@@ -229,7 +229,13 @@ def _stored_speech() -> None:
     stored = _helper_state("stored")
     if stored is not None and SPEAK_PREF not in st.session_state:
         st.session_state[SPEAK_PREF] = bool(stored)
-        st.session_state[SPEAK_WIDGET] = bool(stored)
+        # A toggle under a new key starts from the stored choice (changing the state of the
+        # one on the page would race with the value the browser holds for it).
+        st.session_state[SPEAK_GENERATION] = st.session_state.get(SPEAK_GENERATION, 0) + 1
+
+
+def _speak_widget() -> str:
+    return f"{SPEAK_WIDGET}_{st.session_state.get(SPEAK_GENERATION, 0)}"
 
 
 def _helper_state(name: str):  # noqa: ANN202 - JSON value
@@ -420,13 +426,12 @@ def render() -> None:
     with right, st.container(key="live_panel"):
         top = st.columns([1, 1], vertical_alignment="bottom")
         with top[0]:
-            st.selectbox("Level", LEVELS, key=common.LEVEL_KEY, help=common.LEVEL_HELP)
+            common.level_selector("live")
         with top[1]:
-            if SPEAK_WIDGET not in st.session_state:
-                st.session_state[SPEAK_WIDGET] = st.session_state.get(SPEAK_PREF, True)
             st.toggle(
                 "Speak the cues",
-                key=SPEAK_WIDGET,
+                value=st.session_state.get(SPEAK_PREF, True),
+                key=_speak_widget(),
                 on_change=_remember_speech,
                 help="Your browser reads the cues aloud (Web Speech API), one at a time.",
             )

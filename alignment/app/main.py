@@ -10,7 +10,6 @@ from __future__ import annotations
 import streamlit as st
 
 from alignment.app import common
-from alignment.settings import LEVELS
 
 
 def live_page() -> None:
@@ -50,7 +49,7 @@ def sidebar(settings: common.Settings, level: bool = True) -> None:
         if common.LEVEL_KEY not in st.session_state:
             st.session_state[common.LEVEL_KEY] = settings.level
         if level:
-            st.selectbox("Level", LEVELS, key=common.LEVEL_KEY, help=common.LEVEL_HELP)
+            common.level_selector("sidebar")
         if settings.pose is not None:
             st.markdown(f"**Pose:** {settings.pose.name}")
         if settings.models:
