@@ -51,6 +51,7 @@ MIN_STEP_S = 0.001  # timestamps handed to the tracker increase by at least this
 RATE_WINDOW_S = 2.0  # rates and stage costs are over the last this many seconds
 ERROR_SHOWN_S = 5.0  # a failure stays on the page this long after the last one
 HOLD_EVERY_S = 1.0  # the hold time is counted from the segments at most this often
+IDLE_S = 30.0  # an analysis thread with no frame for this long ends
 STAGES = ("convert", "draw", "callback", "model", "analysis", "wait")
 
 
@@ -343,11 +344,16 @@ class LiveSession:
             self._snapshot = replace(self._snapshot, error=f"{type(exc).__name__}: {exc}")
 
     def _work(self, stream: _Stream) -> None:
-        """The analysis thread of one stream: the newest frame each time, until stop()."""
+        """The analysis thread of one stream: the newest frame each time, until stop() (or
+        until no frame has come for IDLE_S: the next frame starts a new thread)."""
         while True:
             with self._lock:
+                idle_since = time.monotonic()
                 while stream.pending is None and not stream.ended:
-                    self._lock.wait()
+                    if time.monotonic() - idle_since > IDLE_S:
+                        stream.thread = None
+                        return
+                    self._lock.wait(timeout=1.0)
                 if stream.ended:
                     return
                 assert stream.pending is not None
@@ -383,7 +389,7 @@ class LiveSession:
                 if stream.pending is not None:
                     stream.dropped += 1
                 stream.pending = (rgb, t, now)
-                if stream.thread is None:
+                if stream.thread is None or not stream.thread.is_alive():
                     stream.thread = threading.Thread(
                         target=self._work, args=(stream,), name="live-analysis", daemon=True
                     )
