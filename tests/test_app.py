@@ -253,6 +253,7 @@ def test_live_session_cue_and_hold_from_frames(shared: Path) -> None:
             frame.pts = 12_345_678 + round(time_s * 90000)
             out = session.process(frame)
             assert isinstance(out, av.VideoFrame) and (out.width, out.height) == (640, 480)
+            assert session.wait_idle()  # every frame analysed (live, a newer one would win)
         snap = session.snapshot()
         assert snap.error is None and snap.running
         assert snap.frames == 38
@@ -273,12 +274,52 @@ def test_live_session_cue_and_hold_from_frames(shared: Path) -> None:
     assert not session.detector_open
 
 
-def test_live_session_timestamps_strictly_increase() -> None:
-    from alignment.pipeline.live import LiveSession
+def live_panel_script() -> None:
+    from alignment.app.live import render_panel
+    from alignment.pipeline.live import LiveSnapshot
+    from alignment.pipeline.setup import load_pose
 
-    session = LiveSession.__new__(LiveSession)
-    session._origin, session._last_t, session._clock_t = None, -1.0, None
-    times = [session._frame_time(t) for t in (100.0, 100.1, 100.1, None, 100.05, 100.3)]
+    snap = LiveSnapshot(
+        frames=120,
+        status="faults",
+        cue="Lengthen your spine and lead with your chest.",
+        active_cues=("Lengthen your spine and lead with your chest.", "Relax your shoulders."),
+        side="left",
+        hold_s={"left": 12.4, "right": 3.0},
+        score=71,
+        fps=22.0,
+        camera_fps=30.0,
+        stage_ms={"model": 21.0, "analysis": 1.0, "draw": 1.1},
+        running=True,
+        stream=1,
+        model="pose_landmarker_full",
+    )
+    render_panel(snap, True, load_pose())
+
+
+def test_live_panel_shows_one_cue_the_timers_and_one_rate() -> None:
+    """What the panel beside the video shows while streaming, from a snapshot."""
+    at = AppTest.from_function(live_panel_script, default_timeout=30).run()
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Left leg extended: hold": "12 s", "Right leg extended: hold": "3 s"}
+    markdown = "\n".join(texts(at, "markdown"))
+    assert SPINE_CUE in markdown and "Relax your shoulders." in markdown
+    captions = texts(at, "caption")
+    assert [c for c in captions if "frames/s" in c] == ["Analysed 120 frames · 22 of 30 frames/s"]
+    assert any("model 21.0 ms" in c and "drawing 1.1 ms" in c for c in captions)
+    assert any("score 71" in c for c in captions)
+
+
+def test_live_session_timestamps_strictly_increase() -> None:
+    from alignment.pipeline.live import LiveSession, _Stream
+    from alignment.pipeline.setup import load_pose
+
+    stream = _Stream(1, load_pose(), "standard")
+    times = [
+        LiveSession._frame_time(stream, t, 1000.0 + i / 1000)
+        for i, t in enumerate((100.0, 100.1, 100.1, None, 100.05, 100.3))
+    ]
     assert times[0] == 0.0 and times[1] == pytest.approx(0.1)
     assert all(b > a for a, b in zip(times, times[1:], strict=False))
     assert times[-1] == pytest.approx(0.3)
@@ -297,6 +338,25 @@ def test_ice_servers_from_json() -> None:
         common.parse_ice_servers("[1, 2]")
     with pytest.raises(ValueError):
         common.parse_ice_servers("{not json")
+
+
+@pytest.mark.shared
+def test_each_preset_opens_its_own_model_file(
+    shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`alignment app` passes the files of the photo preset and the live preset in one
+    variable; the Live page must get the live preset's model, not the first `.task` listed."""
+    heavy, full = MODELS / "pose_landmarker_heavy.task", MODELS / "pose_landmarker_full.task"
+    thunder = MODELS / "movenet_singlepose_thunder.onnx"
+    monkeypatch.setenv("ALIGNMENT_MODEL", f"{heavy}:{full}:{thunder}")
+    common._load_settings.clear()
+    try:
+        settings = common.settings()
+        assert settings.error is None and settings.quality == "accurate"
+        assert heavy in settings.preset_models["accurate"] and full in settings.models
+        assert settings.preset_models[common.LIVE_QUALITY][0] == full
+    finally:
+        common._load_settings.clear()
 
 
 def test_missing_model_is_explained(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,9 @@ from alignment.settings import (
     QUALITY_ENV,
 )
 
-LEVEL_KEY = "level"  # st.session_state key of the level chosen in the sidebar
+LEVEL_KEY = "level"  # st.session_state key of the level chosen (kept across pages)
+LIVE_STREAMING_KEY = "live_streaming"  # the Live page's camera was on when last drawn
+LIVE_LEFT_KEY = "live_left_while_streaming"  # its last session ended when the page was left
 LEVEL_HELP = (
     "How strict the bounds are: gentle for beginners or stiff days, strict for experienced "
     "practitioners."
@@ -53,24 +55,29 @@ LEVEL_HELP = (
 class Settings:
     """What the app was started with (see `alignment app`)."""
 
-    models: list[Path]
+    models: list[Path]  # every model file the app uses (shown in the sidebar)
     pose: PoseRules | None  # with the bounds of the photo and video preset
     live_pose: PoseRules | None  # with the bounds of the live preset
     level: str
     quality: str  # the preset for photos and videos
     ice_servers: list[dict[str, Any]]
     error: str | None = None  # why the app cannot analyse anything, for the user
+    # The files of each preset the app uses. A preset is opened with its own files only: the
+    # model resolver takes any `.task` file it is given for a MediaPipe model, so handing it
+    # the files of two presets would open the first one for both.
+    preset_models: dict[str, list[Path]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Ready:
     """Usable settings: the model files and a pose."""
 
-    models: list[Path]
+    models: list[Path]  # the files of `quality` (photos and videos)
     pose: PoseRules
     live_pose: PoseRules
     quality: str
     ice_servers: list[dict[str, Any]]
+    live_models: list[Path] = field(default_factory=list)  # the files of LIVE_QUALITY
 
 
 def parse_ice_servers(raw: str | None) -> list[dict[str, Any]]:
@@ -87,6 +94,23 @@ def parse_ice_servers(raw: str | None) -> list[dict[str, Any]]:
     return value
 
 
+def _preset_files(preset: str, paths: list[str]) -> list[Path]:
+    """The files of one preset. `alignment app` passes the files of two presets in one
+    variable, and the resolver takes any `.task` file for any MediaPipe model; so when the files
+    given include the preset's own files under their own names (found by looking in their
+    folders), those are used."""
+    files = {Path(p).resolve() for p in paths if Path(p).is_file()}
+    folders = list(dict.fromkeys(str(Path(p).parent) for p in files))
+    if folders:
+        try:
+            own = model_files(preset, folders, allow_download=False)
+        except (ModelNotFoundError, ValueError):
+            own = []
+        if own and all(f.resolve() in files for f in own):
+            return own
+    return model_files(preset, paths, allow_download=False)
+
+
 @st.cache_resource(show_spinner=False)
 def _load_settings(
     model_env: str, pose_name: str, level: str, quality: str, ice_env: str
@@ -101,12 +125,14 @@ def _load_settings(
         pose = live_pose = None
         problems.append(str(exc))
     models: list[Path] = []
+    preset_models: dict[str, list[Path]] = {}
     try:
         paths = [p for p in model_env.split(os.pathsep) if p]
         for preset in dict.fromkeys((quality, LIVE_QUALITY)):
-            models += model_files(preset, paths, allow_download=False)
+            preset_models[preset] = _preset_files(preset, paths)
+            models += preset_models[preset]
     except (ModelNotFoundError, ValueError) as exc:
-        models = []
+        models, preset_models = [], {}
         problems.append(str(exc))
     try:
         ice_servers = parse_ice_servers(ice_env)
@@ -121,6 +147,7 @@ def _load_settings(
         quality,
         ice_servers,
         "; ".join(problems) or None,
+        preset_models,
     )
 
 
@@ -132,6 +159,25 @@ def settings() -> Settings:
         os.environ.get(LEVEL_ENV, "") or DEFAULT_LEVEL,
         os.environ.get(QUALITY_ENV, "") or PHOTO_QUALITY,
         os.environ.get(ICE_ENV, ""),
+    )
+
+
+def level_selector(place: str) -> str:
+    """The level, chosen where the page shows it (the sidebar, or the Live page itself). The
+    choice is kept under LEVEL_KEY: a widget's own state is dropped on a page that does not
+    show it, and the selector sits elsewhere on the Live page."""
+    widget = f"{LEVEL_KEY}_{place}"
+
+    def keep() -> None:
+        st.session_state[LEVEL_KEY] = st.session_state[widget]
+
+    return st.selectbox(
+        "Level",
+        LEVELS,
+        index=LEVELS.index(current_level()),
+        key=widget,
+        on_change=keep,
+        help=LEVEL_HELP,
     )
 
 
@@ -150,7 +196,12 @@ def ready() -> Ready | None:
     if current.error:  # e.g. a bad $ALIGNMENT_ICE_SERVERS: say so, go on
         st.warning(current.error)
     return Ready(
-        current.models, current.pose, current.live_pose, current.quality, current.ice_servers
+        current.preset_models[current.quality],
+        current.pose,
+        current.live_pose,
+        current.quality,
+        current.ice_servers,
+        current.preset_models[LIVE_QUALITY],
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import streamlit as st
 
 from alignment.app import common
-from alignment.settings import LEVELS
 
 
 def live_page() -> None:
@@ -31,12 +30,26 @@ def photos_page() -> None:
     page.render()
 
 
-def sidebar(settings: common.Settings) -> None:
-    """The settings every page uses: the level; the pose and the model are shown."""
+def left_live_page() -> None:
+    """Leaving the Live page while its camera streams ends the session: say so, here."""
+    if st.session_state.get(common.LIVE_STREAMING_KEY):
+        st.session_state[common.LIVE_STREAMING_KEY] = False
+        st.session_state[common.LIVE_LEFT_KEY] = True
+        st.toast(
+            "Leaving the Live page ended your live session. Its summary is on the Live page.",
+            icon=":material/videocam_off:",
+        )
+
+
+def sidebar(settings: common.Settings, level: bool = True) -> None:
+    """The settings every page uses: the level (unless the page shows it itself: the Live
+    page, where a phone's collapsed sidebar would hide it); the pose and the model are
+    shown."""
     with st.sidebar:
         if common.LEVEL_KEY not in st.session_state:
             st.session_state[common.LEVEL_KEY] = settings.level
-        st.selectbox("Level", LEVELS, key=common.LEVEL_KEY, help=common.LEVEL_HELP)
+        if level:
+            common.level_selector("sidebar")
         if settings.pose is not None:
             st.markdown(f"**Pose:** {settings.pose.name}")
         if settings.models:
@@ -53,13 +66,19 @@ def main() -> None:
     st.set_page_config(
         page_title=f"{name}: alignment", page_icon=":material/self_improvement:", layout="wide"
     )
+    live = st.Page(
+        live_page, title="Live", icon=":material/videocam:", url_path="live", default=True
+    )
     pages = [
-        st.Page(live_page, title="Live", icon=":material/videocam:", url_path="live", default=True),
+        live,
         st.Page(video_page, title="Video", icon=":material/movie:", url_path="video"),
         st.Page(photos_page, title="Photos", icon=":material/photo_library:", url_path="photos"),
     ]
     navigation = st.navigation(pages)
-    sidebar(settings)
+    on_live = navigation.title == live.title  # (the default page's url_path is "")
+    if not on_live:
+        left_live_page()
+    sidebar(settings, level=not on_live)
     navigation.run()
 
 

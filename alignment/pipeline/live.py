@@ -2,52 +2,142 @@
 out. No user interface here: the app's Live page wires `LiveSession.process` to the WebRTC
 stream and reads `snapshot()`.
 
-`process` runs in the stream's worker thread and creates its video-mode estimator lazily on the
-first frame; what the page shows is published as plain data under a lock. `stop()` closes the
-estimator; the records stay for the summary. A finaliser closes the estimator too if the
-session object is dropped, and `alignment.estimators.lifecycle` at interpreter exit.
+The frame path never lets latency grow:
+
+- `process` (the WebRTC frame callback) hands each camera frame to this session's analysis
+  thread and returns at once with the same frame, the last verdict drawn on it
+  (`present.overlay.draw_frame`: about 1 ms, its text tiles cached). So the video goes back
+  at the camera's rate, and what is drawn is at most one analysis old.
+- The analysis thread keeps only the newest frame: a frame that arrives while the model is
+  busy replaces the one waiting, which is dropped (counted). The model, the session tracker
+  and the view to draw run there, on the newest frame each time.
+
+Each viewer has their own session (estimator, tracker, thread): nothing is shared
+between two people streaming at once. What the page shows is published as plain data under a
+lock. `stop()` ends the thread and closes the estimator; the records stay for the summary. A
+finaliser closes the estimator too if the session object is dropped, and
+`alignment.estimators.lifecycle` at interpreter exit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import statistics
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from alignment.core.rules import PoseRules
+from alignment.core.topology import SIDES
 from alignment.estimators.base import PoseEstimator
 from alignment.estimators.lifecycle import close_at_exit
-from alignment.present.overlay import draw_frame, frame_view
+from alignment.present.overlay import FrameView, draw_frame, frame_view
 from alignment.session.summary import Summary, summarise
-from alignment.session.timeline import FrameRecord, build_segments
-from alignment.session.tracker import SessionTracker
+from alignment.session.timeline import POSE_PHASES, FrameRecord, Segment, build_segments
+from alignment.session.tracker import LiveState, SessionTracker
 
 LOG = logging.getLogger(__name__)
 EstimatorFactory = Callable[[], PoseEstimator]
 MIN_STEP_S = 0.001  # timestamps handed to the tracker increase by at least this much
+RATE_WINDOW_S = 2.0  # rates and stage costs are over the last this many seconds
+ERROR_SHOWN_S = 5.0  # a failure stays on the page this long after the last one
+HOLD_EVERY_S = 1.0  # the hold time is counted from the segments at most this often
+IDLE_S = 30.0  # an analysis thread with no frame for this long ends
+STAGES = ("convert", "draw", "callback", "model", "analysis", "wait")
 
 
 @dataclass(frozen=True)
 class LiveSnapshot:
-    """What the page shows, copied out of the worker thread (plain data only)."""
+    """What the page shows, copied out of the analysis thread (plain data only)."""
 
     frames: int = 0  # frames analysed in the current (or last) stream
     status: str = "no_person"  # Verdict.status of the latest frame
-    cue: str = ""
+    cue: str = ""  # the feedback's message: the one line to show or say now
     active_cues: tuple[str, ...] = ()
     guidance: tuple[str, ...] = ()
     side: str | None = None  # side being held now
+    # Seconds held per side, counted as the summary counts them (its `hold_seconds`).
     hold_s: dict[str, float] = field(default_factory=lambda: {"left": 0.0, "right": 0.0})
     score: int | None = None
     fps: float = 0.0  # frames analysed per second, lately
-    running: bool = False  # a detector is open (frames are arriving)
+    camera_fps: float = 0.0  # frames arriving per second, lately
+    dropped: int = 0  # frames not analysed because a newer one came first (this stream)
+    stage_ms: dict[str, float] = field(default_factory=dict)  # median cost per stage, lately
+    model: str = ""  # the pose model's name
+    running: bool = False  # a stream is on (frames are arriving)
+    stream: int = 0  # 1 for the first stream of this session, 2 for the next...
     error: str | None = None
+
+
+def segment_hold(segments: list[Segment], pose: PoseRules) -> dict[str, float]:
+    """Seconds held per side: the time in the pose's segments, as the summary's
+    `hold_seconds` counts it."""
+    sides = SIDES if pose.has_sides else ("both",)
+    return {
+        side: round(
+            sum(
+                s["end"] - s["start"]
+                for s in segments
+                if s["kind"] in POSE_PHASES and (s["extended_leg"] == side or not pose.has_sides)
+            ),
+            2,
+        )
+        for side in sides
+    }
+
+
+def _segments(records: list[FrameRecord], pose: PoseRules, bridge_s: float) -> list[Segment]:
+    """The session's segments. `timeline.pose_phases` fails on a run of in-pose frames shorter
+    than its half-second smoothing window (a stream's first few frames, a short stream); the
+    phases are then left out (all "holding"), which changes no time per side."""
+    try:
+        return build_segments(records, pose.movement, bridge_s=bridge_s)
+    except ValueError:
+        LOG.debug("segments without phases", exc_info=True)
+        return build_segments(records, None, bridge_s=bridge_s)
+
+
+class ModelTurns:
+    """At most `slots` model runs at once across all viewers, granted in the order asked for.
+
+    The model is the costliest stage; left alone, the analysis threads of two viewers would
+    take every core, and the video itself (decoding, drawing, encoding, the network) would
+    stall. With turns, one core is left for the video, and two viewers take turns with the
+    model (each gets about half), whichever thread the system would have favoured."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = max(1, slots)
+        self._cond = threading.Condition()
+        self._queue: deque[object] = deque()
+        self._running = 0
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        me = object()
+        with self._cond:
+            self._queue.append(me)
+            while self._queue[0] is not me or self._running >= self.slots:
+                self._cond.wait()
+            self._queue.popleft()
+            self._running += 1
+            self._cond.notify_all()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
+
+
+MODEL_TURNS = ModelTurns((os.cpu_count() or 2) - 1)
 
 
 class _DetectorBox:
@@ -69,8 +159,67 @@ class _DetectorBox:
             self.lock.release()
 
 
+class _Rate:
+    """Events per second over a sliding window."""
+
+    def __init__(self) -> None:
+        self.times: deque[float] = deque()
+
+    def add(self, now: float) -> None:
+        self.times.append(now)
+        while self.times and now - self.times[0] > RATE_WINDOW_S:
+            self.times.popleft()
+
+    def per_second(self, now: float) -> float:
+        while self.times and now - self.times[0] > RATE_WINDOW_S:
+            self.times.popleft()
+        if len(self.times) < 2:
+            return 0.0
+        return (len(self.times) - 1) / max(self.times[-1] - self.times[0], 1e-6)
+
+
+class _Stream:
+    """Everything of one stream (START to STOP): created on its first frame."""
+
+    def __init__(self, number: int, pose: PoseRules, level: str) -> None:
+        self.number = number
+        self.tracker = SessionTracker(pose, level)
+        self.view: FrameView | None = None  # the last verdict, as drawn
+        self.origin: float | None = None  # the first frame's own time
+        self.last_t = -1.0
+        self.clock_t: tuple[float, float] | None = None  # (monotonic, stream time)
+        self.arrived = _Rate()
+        self.analysed = _Rate()
+        self.costs: dict[str, deque[tuple[float, float]]] = {s: deque() for s in STAGES}
+        self.dropped = 0
+        self.error_at = -1e9  # when a frame last failed
+        # The newest frame not analysed yet: (rgb, stream time, arrival time).
+        self.pending: tuple[np.ndarray, float, float] | None = None
+        self.busy = False  # the analysis thread is working on a frame
+        self.ended = False
+        self.thread: threading.Thread | None = None
+        # Hold time: counted from the segments now and then, with the tracker's own
+        # increments in between (see LiveSession._hold).
+        self.hold_base: dict[str, float] = {}
+        self.hold_tracker: dict[str, float] = {}
+        self.hold_due = 0.0
+
+    def cost(self, stage: str, now: float, ms: float) -> None:
+        window = self.costs[stage]
+        window.append((now, ms))
+        while window and now - window[0][0] > RATE_WINDOW_S:
+            window.popleft()
+
+    def stage_ms(self) -> dict[str, float]:
+        return {
+            stage: round(statistics.median(ms for _, ms in window), 2)
+            for stage, window in self.costs.items()
+            if window
+        }
+
+
 class LiveSession:
-    """One estimator (video mode) and one SessionTracker per viewer."""
+    """One estimator (video mode), one SessionTracker and one analysis thread per viewer."""
 
     def __init__(self, factory: EstimatorFactory, pose: PoseRules, level: str) -> None:
         self.pose, self.level = pose, level
@@ -79,96 +228,226 @@ class LiveSession:
         self._finalizer = weakref.finalize(self, self._box.close)
         self._finalizer.atexit = False  # at exit, lifecycle.close_all closes the box
         close_at_exit(self._box)
-        self._lock = threading.Lock()  # guards everything below
-        self._tracker: SessionTracker | None = None
+        self._lock = threading.Condition()  # guards the stream and the snapshot
+        self._stream: _Stream | None = None
+        self._streams = 0
         self._snapshot = LiveSnapshot()
-        self._ended = True  # the next frame starts a new stream
-        self._origin: float | None = None  # the first frame's own time
-        self._last_t = -1.0
-        self._clock_t: tuple[float, float] | None = None  # (monotonic, stream time)
-        self._rate_window: list[float] = []
 
-    # ------------------------------------------------------------------ worker thread
-    def _frame_time(self, frame_time: float | None) -> float:
+    # ------------------------------------------------------------------ stream bookkeeping
+    def _current(self) -> _Stream:
+        """The stream the next frame belongs to (a new one after stop()). Under the lock."""
+        stream = self._stream
+        if stream is None or stream.ended:
+            self._streams += 1
+            stream = _Stream(self._streams, self.pose, self.level)
+            self._stream = stream
+            self._snapshot = LiveSnapshot(running=True, stream=stream.number)
+        return stream
+
+    @staticmethod
+    def _frame_time(stream: _Stream, frame_time: float | None, now: float) -> float:
         """Seconds since the stream started, strictly increasing: the frame's own time when
         it has one and it moves forward, else the wall clock."""
-        now = time.monotonic()
         t: float | None = None
         if frame_time is not None:
-            if self._origin is None:
-                self._origin = frame_time
-            t = frame_time - self._origin
-        if t is None or t <= self._last_t:
-            if self._clock_t is None:
-                t = max(self._last_t + MIN_STEP_S, 0.0)
+            if stream.origin is None:
+                stream.origin = frame_time
+            t = frame_time - stream.origin
+        if t is None or t <= stream.last_t:
+            if stream.clock_t is None:
+                t = max(stream.last_t + MIN_STEP_S, 0.0)
             else:
-                t = self._last_t + max(now - self._clock_t[0], MIN_STEP_S)
-        self._last_t = t
-        self._clock_t = (now, t)
+                t = stream.last_t + max(now - stream.clock_t[0], MIN_STEP_S)
+        stream.last_t = t
+        stream.clock_t = (now, t)
         return t
 
-    def _start_stream(self) -> None:
-        with self._lock:
-            self._tracker = SessionTracker(self.pose, self.level)
-            self._snapshot = LiveSnapshot(running=True)
-            self._ended = False
-            self._origin, self._last_t, self._clock_t = None, -1.0, None
-            self._rate_window = []
-
-    def analyse(self, rgb: np.ndarray, frame_time: float | None = None) -> np.ndarray:
-        """One camera frame (RGB) in, the annotated frame out; updates the snapshot."""
-        if self._ended or self._tracker is None:
-            self._start_stream()
-        t = self._frame_time(frame_time)
+    # ------------------------------------------------------------------ analysis
+    def _analyse(self, stream: _Stream, rgb: np.ndarray, t: float) -> LiveState:
+        """Model, tracker and view for one frame; publishes the snapshot and the view."""
         with self._box.lock:
             if self._box.detector is None:
                 self._box.detector = self._factory()
-            skeleton = self._box.detector.detect(rgb, t)
+            with MODEL_TURNS.turn():
+                started = time.perf_counter()
+                skeleton = self._box.detector.detect(rgb, t)
+                modelled = time.perf_counter()
+        tracker = stream.tracker
+        tracker.level = self.level  # the level may change while streaming
+        live = tracker.update(t, skeleton)
+        hold = self._hold(stream, live, t)
+        view = frame_view(live.verdict, live.feedback, live.skeleton, self.pose, hold)
+        done = time.perf_counter()
+        now = time.monotonic()
         with self._lock:
-            tracker = self._tracker
-            assert tracker is not None
-            tracker.level = self.level  # the level may change while streaming
-            live = tracker.update(t, skeleton)
-            now = time.monotonic()
-            self._rate_window = [x for x in self._rate_window if now - x < 2.0] + [now]
-            span = now - self._rate_window[0]
-            shown = live.feedback
-            self._snapshot = LiveSnapshot(
-                frames=len(tracker.records),
-                status=shown.status,
-                cue=shown.message,
-                active_cues=shown.cues,
-                guidance=shown.guidance,
-                side=live.side,
-                hold_s=dict(live.hold_s),
-                score=shown.score,
-                fps=(len(self._rate_window) - 1) / span if span > 0 else 0.0,
-                running=True,
-            )
-        view = frame_view(live.verdict, live.feedback, live.skeleton, self.pose, live.hold_s)
-        return draw_frame(rgb, view)
+            stream.cost("model", now, (modelled - started) * 1000)
+            stream.cost("analysis", now, (done - modelled) * 1000)
+            stream.analysed.add(now)
+            stream.view = view
+            if stream is self._stream:
+                self._publish(stream, live, hold, now)
+        return live
 
+    def _hold(self, stream: _Stream, live: LiveState, t: float) -> dict[str, float]:
+        """The hold time per side as the summary counts it. Counting the segments of a long
+        session takes a while (some 50 ms for 10 minutes), so they are counted once every
+        HOLD_EVERY_S of the stream (less often if it is slow); in between, the tracker's own
+        increments are added."""
+        if t >= stream.hold_due or not stream.hold_base:
+            started = time.perf_counter()
+            tracker = stream.tracker
+            # The time per side does not depend on the phases: none are worked out here.
+            segments = build_segments(tracker.records, None, bridge_s=tracker.bridge_s)
+            stream.hold_base = segment_hold(segments, self.pose)
+            stream.hold_tracker = dict(live.hold_s)
+            took = time.perf_counter() - started
+            stream.hold_due = t + max(HOLD_EVERY_S, 20 * took)
+        return {
+            side: round(
+                held + max(0.0, live.hold_s.get(side, 0.0) - stream.hold_tracker.get(side, 0.0)),
+                2,
+            )
+            for side, held in stream.hold_base.items()
+        }
+
+    def _publish(
+        self, stream: _Stream, live: LiveState, hold: dict[str, float], now: float
+    ) -> None:
+        shown = live.feedback
+        self._snapshot = LiveSnapshot(
+            frames=len(stream.tracker.records),
+            status=shown.status,
+            cue=shown.message,
+            active_cues=shown.cues,
+            guidance=shown.guidance,
+            side=live.side,
+            hold_s=hold,
+            score=shown.score,
+            fps=stream.analysed.per_second(now),
+            camera_fps=stream.arrived.per_second(now),
+            dropped=stream.dropped,
+            stage_ms=stream.stage_ms(),
+            running=not stream.ended,
+            stream=stream.number,
+            model=getattr(self._box.detector, "name", ""),
+            error=self._snapshot.error if now - stream.error_at < ERROR_SHOWN_S else None,
+        )
+
+    def _fail(self, stream: _Stream | None, exc: Exception) -> None:
+        with self._lock:
+            if self._snapshot.error is None:  # the first failure in a while, with its trace
+                LOG.exception("live frame failed")
+            if stream is not None:
+                stream.error_at = time.monotonic()
+            self._snapshot = replace(self._snapshot, error=f"{type(exc).__name__}: {exc}")
+
+    def _work(self, stream: _Stream) -> None:
+        """The analysis thread of one stream: the newest frame each time, until stop() (or
+        until no frame has come for IDLE_S: the next frame starts a new thread)."""
+        while True:
+            with self._lock:
+                idle_since = time.monotonic()
+                while stream.pending is None and not stream.ended:
+                    if time.monotonic() - idle_since > IDLE_S:
+                        stream.thread = None
+                        return
+                    self._lock.wait(timeout=1.0)
+                if stream.ended:
+                    return
+                assert stream.pending is not None
+                rgb, t, arrived = stream.pending
+                stream.pending = None
+                stream.busy = True
+                stream.cost("wait", time.monotonic(), (time.monotonic() - arrived) * 1000)
+            try:
+                self._analyse(stream, rgb, t)
+            except Exception as exc:  # shown on the page; the stream goes on
+                self._fail(stream, exc)
+            finally:
+                with self._lock:
+                    stream.busy = False
+                    self._lock.notify_all()
+
+    # ------------------------------------------------------------------ WebRTC thread
     def process(self, frame: Any) -> Any:
-        """The `video_frame_callback`: av.VideoFrame in, annotated av.VideoFrame out. A
-        failure is reported on the page and the frame passes through unchanged."""
+        """The `video_frame_callback`: av.VideoFrame in, the same frame with the last verdict
+        drawn on it out, at once; the frame goes to the analysis thread (replacing one still
+        waiting there). A failure is reported on the page and the frame passes unchanged."""
         import av
 
         try:
+            started = time.perf_counter()
             rgb = frame.to_ndarray(format="rgb24")
-            out = self.analyse(rgb, getattr(frame, "time", None))
-        except Exception as exc:  # shown on the page; the stream goes on
-            LOG.exception("live frame failed")
+            converted = time.perf_counter()
+            now = time.monotonic()
             with self._lock:
-                self._snapshot = replace(self._snapshot, error=f"{type(exc).__name__}: {exc}")
+                stream = self._current()
+                t = self._frame_time(stream, getattr(frame, "time", None), now)
+                stream.arrived.add(now)
+                if stream.pending is not None:
+                    stream.dropped += 1
+                stream.pending = (rgb, t, now)
+                if stream.thread is None or not stream.thread.is_alive():
+                    stream.thread = threading.Thread(
+                        target=self._work, args=(stream,), name="live-analysis", daemon=True
+                    )
+                    stream.thread.start()
+                self._lock.notify_all()
+                view = stream.view
+            drawn = rgb if view is None else draw_frame(rgb, view)
+            out = av.VideoFrame.from_ndarray(drawn, format="rgb24")
+            done = time.perf_counter()
+            with self._lock:
+                stream.cost("convert", now, (converted - started) * 1000)
+                stream.cost("draw", now, (done - converted) * 1000)
+                stream.cost("callback", now, (done - started) * 1000)
+        except Exception as exc:  # shown on the page; the stream goes on
+            self._fail(self._stream, exc)
             return frame
-        return av.VideoFrame.from_ndarray(out, format="rgb24")
+        return out
 
     def stop(self) -> None:
-        """The `on_video_ended` callback: release the detector, keep the records."""
+        """The `on_video_ended` callback: end the analysis thread, release the detector, keep
+        the records. The hold time is counted once more, so it is the summary's."""
+        with self._lock:
+            stream = self._stream
+            if stream is not None:
+                stream.ended = True
+                stream.pending = None
+                self._lock.notify_all()
+        if stream is not None and stream.thread is not None:
+            stream.thread.join(timeout=10)
         self._box.close()
         with self._lock:
-            self._ended = True
-            self._snapshot = replace(self._snapshot, running=False)
+            snapshot = replace(self._snapshot, running=False, side=None)
+            if stream is not None and stream.tracker.records:
+                tracker = stream.tracker
+                segments = _segments(tracker.records, self.pose, tracker.bridge_s)
+                snapshot = replace(snapshot, hold_s=segment_hold(segments, self.pose))
+            self._snapshot = snapshot
+
+    # ------------------------------------------------------------------ direct use
+    def analyse(self, rgb: np.ndarray, frame_time: float | None = None) -> np.ndarray:
+        """One camera frame (RGB) analysed now, in this thread: the annotated frame out.
+        (Tests and scripts; the live page uses `process`.)"""
+        now = time.monotonic()
+        with self._lock:
+            stream = self._current()
+            t = self._frame_time(stream, frame_time, now)
+            stream.arrived.add(now)
+        self._analyse(stream, rgb, t)
+        return rgb if stream.view is None else draw_frame(rgb, stream.view)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until the frame handed over last has been analysed (tests, benchmarks)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._stream is not None and (self._stream.pending or self._stream.busy):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._lock.wait(left)
+        return True
 
     # ------------------------------------------------------------------ page thread
     def set_level(self, level: str) -> None:
@@ -181,16 +460,16 @@ class LiveSession:
 
     def records(self) -> list[FrameRecord]:
         with self._lock:
-            return list(self._tracker.records) if self._tracker else []
+            return list(self._stream.tracker.records) if self._stream else []
 
     def summary(self) -> Summary | None:
         """The summary of the current (or last) stream, or None before the first frame."""
         with self._lock:
-            if self._tracker is None or not self._tracker.records:
+            if self._stream is None or not self._stream.tracker.records:
                 return None
-            records = list(self._tracker.records)
-            bridge_s = self._tracker.bridge_s
-        segments = build_segments(records, self.pose.movement, bridge_s=bridge_s)
+            records = list(self._stream.tracker.records)
+            bridge_s = self._stream.tracker.bridge_s
+        segments = _segments(records, self.pose, bridge_s)
         summary = summarise(records, self.pose, segments)
         if set(summary["time_by_state"]) <= {"not_in_frame"}:
             summary["warnings"] = ["nobody was found in this session"]
@@ -201,5 +480,10 @@ class LiveSession:
         return self._box.detector is not None
 
     def close(self) -> None:
-        """Release the detector now (also done at garbage collection and at exit)."""
+        """End the stream and release the detector now (also done at garbage collection and
+        at exit)."""
+        with self._lock:
+            if self._stream is not None:
+                self._stream.ended = True
+                self._lock.notify_all()
         self._finalizer()
