@@ -49,6 +49,10 @@ SIZE = (640, 480)
 MARK_BITS = 12  # frame index modulo 4096, in binary
 MARK_X, MARK_W = 4, 16  # the strip's left edge and width (pixels)
 MARK_Y, MARK_H = 176, 10  # its top, and the height of one bit (pixels); clear of the banner
+# The clips loop every 10 s, so a marker repeats: when the probe missed a camera frame, the
+# shown frame would be matched with its twin of the loop before (a lag of ~10 s). Longer lags
+# than this are counted as unread.
+MAX_LAG_S = 4.0
 
 QUIET_CHROMIUM = [
     "--no-sandbox",
@@ -108,7 +112,7 @@ PROBE = (
           (probe.sizes[video.videoWidth + "x" + video.videoHeight] || 0) + 1;
         const sent = probe.camera.get(index);
         const shownAt = meta.expectedDisplayTime || now;
-        if (sent !== undefined && shownAt - sent >= -50 && shownAt - sent < 20000) {
+        if (sent !== undefined && shownAt - sent >= -50 && shownAt - sent < __MAXLAG__) {
           probe.lags.push([performance.timeOrigin + shownAt, (shownAt - sent) / 1000, index]);
           probe.shown++;
         } else { probe.unread++; }
@@ -134,6 +138,7 @@ PROBE = (
     .replace("__W__", str(MARK_W))
 )
 PROBE = PROBE.replace("__Y__", str(MARK_Y)).replace("__H__", str(MARK_H))
+PROBE = PROBE.replace("__MAXLAG__", str(round(MAX_LAG_S * 1000)))
 
 
 def mark(rgb: np.ndarray, index: int) -> np.ndarray:

@@ -284,6 +284,12 @@ def test_live_page_in_chromium(app_url: str, camera_clip: Path) -> None:
             page.locator("[data-testid='stStatusWidget']").wait_for(
                 state="detached", timeout=30_000
             )
+            _wait_for(  # nothing of the running session is left on the page
+                page,
+                lambda t: "summary so far" not in t and "frames/s" not in t,
+                30,
+                "a stopped page",
+            )
             page.screenshot(path=str(ARTIFACTS / "browser_live_stopped.png"), full_page=True)
 
             # START again: a new session, and no summary of the old one under it.

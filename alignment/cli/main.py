@@ -32,13 +32,13 @@ def _version() -> str:
         return "unknown"
 
 
-def _common(parser: argparse.ArgumentParser, default_quality: str) -> None:
+def _common(parser: argparse.ArgumentParser, default_quality: str, used_for: str = "") -> None:
     qualities = "; ".join(f"{p.name}: {p.description}" for p in PRESETS.values())
     parser.add_argument(
         "--quality",
         choices=QUALITIES,
         default=default_quality,
-        help=f"which pose models run ({qualities}); default: {default_quality}",
+        help=f"which pose models run{used_for} ({qualities}); default: {default_quality}",
     )
     parser.add_argument(
         "--model",
@@ -199,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="127.0.0.1",
         help="address to listen on (default: 127.0.0.1, this machine only)",
     )
-    _common(app, PHOTO_QUALITY)
+    _common(app, PHOTO_QUALITY, f" on the Photos and Video pages (Live uses {LIVE_QUALITY})")
     app.set_defaults(live_quality=LIVE_QUALITY)
     return parser
 
