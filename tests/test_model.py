@@ -53,6 +53,18 @@ def test_environment_variable_files_or_folders(clean_env, monkeypatch):
     assert resolve_model("movenet_lightning") == other
 
 
+def test_among_several_files_the_models_own_is_taken(clean_env, monkeypatch):
+    """The files of two presets in one list (as `alignment app` passes them): each MediaPipe
+    model gets its own file, whatever the order; the flag still comes first."""
+    heavy = fake_task(clean_env / "pose_landmarker_heavy.task")
+    full = fake_task(clean_env / "pose_landmarker_full.task")
+    monkeypatch.setenv("ALIGNMENT_MODEL", f"{heavy}:{full}")
+    assert resolve_model("mediapipe_full") == full
+    assert resolve_model("mediapipe_heavy") == heavy
+    assert resolve_model("mediapipe_lite") == heavy  # no lite given: the first of its kind
+    assert resolve_model("mediapipe_full", [heavy]) == heavy  # the flag wins
+
+
 def test_a_folder_without_the_model_falls_through_to_the_cache(clean_env, monkeypatch):
     empty = clean_env / "empty"
     empty.mkdir()

@@ -62,9 +62,7 @@ class Settings:
     quality: str  # the preset for photos and videos
     ice_servers: list[dict[str, Any]]
     error: str | None = None  # why the app cannot analyse anything, for the user
-    # The files of each preset the app uses. A preset is opened with its own files only: the
-    # model resolver takes any `.task` file it is given for a MediaPipe model, so handing it
-    # the files of two presets would open the first one for both.
+    # The files of each preset the app uses (each preset is opened with its own files).
     preset_models: dict[str, list[Path]] = field(default_factory=dict)
 
 
@@ -94,23 +92,6 @@ def parse_ice_servers(raw: str | None) -> list[dict[str, Any]]:
     return value
 
 
-def _preset_files(preset: str, paths: list[str]) -> list[Path]:
-    """The files of one preset. `alignment app` passes the files of two presets in one
-    variable, and the resolver takes any `.task` file for any MediaPipe model; so when the files
-    given include the preset's own files under their own names (found by looking in their
-    folders), those are used."""
-    files = {Path(p).resolve() for p in paths if Path(p).is_file()}
-    folders = list(dict.fromkeys(str(Path(p).parent) for p in files))
-    if folders:
-        try:
-            own = model_files(preset, folders, allow_download=False)
-        except (ModelNotFoundError, ValueError):
-            own = []
-        if own and all(f.resolve() in files for f in own):
-            return own
-    return model_files(preset, paths, allow_download=False)
-
-
 @st.cache_resource(show_spinner=False)
 def _load_settings(
     model_env: str, pose_name: str, level: str, quality: str, ice_env: str
@@ -129,7 +110,7 @@ def _load_settings(
     try:
         paths = [p for p in model_env.split(os.pathsep) if p]
         for preset in dict.fromkeys((quality, LIVE_QUALITY)):
-            preset_models[preset] = _preset_files(preset, paths)
+            preset_models[preset] = model_files(preset, paths, allow_download=False)
             models += preset_models[preset]
     except (ModelNotFoundError, ValueError) as exc:
         models, preset_models = [], {}

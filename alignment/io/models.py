@@ -142,15 +142,20 @@ def resolve_model(
     """A checked file for model `name` (see MODELS), or ModelNotFoundError saying how to get
     one. `paths` are what the user gave with --model."""
     spec = model_spec(name)
-    given = [("--model", p) for p in paths] + [
-        (f"${MODEL_ENV}", p) for p in os.environ.get(MODEL_ENV, "").split(os.pathsep) if p
-    ]
-    for where, raw in given:
-        path = Path(raw).expanduser()
-        if not path.exists():
-            raise ModelNotFoundError(f"{where} points at {path}, which does not exist")
-        found = _candidate(path, spec)
-        if found is not None:
+    env = [p for p in os.environ.get(MODEL_ENV, "").split(os.pathsep) if p]
+    for where, group in (("--model", paths), (f"${MODEL_ENV}", env)):  # the flag first
+        offered = []
+        for raw in group:
+            path = Path(raw).expanduser()
+            if not path.exists():
+                raise ModelNotFoundError(f"{where} points at {path}, which does not exist")
+            found = _candidate(path, spec)
+            if found is not None:
+                offered.append(found)
+        if offered:
+            # Files of several models may be given (e.g. MediaPipe full and heavy): the one
+            # under this model's own name, else the first of its kind (a renamed file).
+            found = next((f for f in offered if f.name == spec.filename), offered[0])
             check_model_file(found, spec)
             return found
     cached = cache_dir() / spec.filename
