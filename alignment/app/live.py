@@ -419,11 +419,11 @@ def render() -> None:
             },
             video_frame_callback=session.process,
             on_video_ended=session.stop,
-            # The callback returns within a few ms (the model runs in the session's own
-            # thread), so it runs inline: streamlit-webrtc's async mode would send back the
-            # frame processed one call earlier, a frame of lag (60 ms less at 15 fps, measured
-            # with benchmarks/live_browser.py).
-            async_processing=False,
+            # Async: the callback runs in streamlit-webrtc's worker thread, off the event loop
+            # that carries every viewer's video. It sends back the frame processed one call
+            # earlier (a frame of lag: 60 ms at 15 fps); inline processing saves that for one
+            # viewer, but with two at 30 fps it starved one of them (benchmarks/live_browser.py).
+            async_processing=True,
             translations=TRANSLATIONS,
         )
     playing = bool(ctx.state.playing)
