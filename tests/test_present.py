@@ -128,8 +128,11 @@ def test_angle_labels_are_outlined_and_readable_on_white() -> None:
 
 
 def test_the_hold_time_is_drawn() -> None:
-    view = view_of(placed(IN_POSE, 640, 480, 0.45, 0.95), {"left": 12.4, "right": 0.2})
-    assert view.extra_lines == [f"Hold: {POSE.side_name('left')} 12 s"]
+    skeleton = placed(IN_POSE, 640, 480, 0.45, 0.95)
+    left, right = POSE.side_name("left"), POSE.side_name("right")
+    assert view_of(skeleton, {"left": 12.4, "right": 0.2}).extra_lines == [f"Hold: {left} 12 s"]
+    both = view_of(skeleton, {"left": 12.4, "right": 3.0}).extra_lines
+    assert both == [f"Hold: {left} 12 s  ·  {right} 3 s"]  # the sides apart, as on the status line
 
 
 # ------------------------------------------------------------------------------ the report

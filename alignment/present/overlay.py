@@ -84,7 +84,7 @@ def frame_view(
     held = {side: s for side, s in (hold_s or {}).items() if s >= 0.5}
     if held:
         extra.append(
-            "Hold: " + "   ".join(f"{pose.side_name(side)} {s:.0f} s" for side, s in held.items())
+            "Hold: " + "  ·  ".join(f"{pose.side_name(side)} {s:.0f} s" for side, s in held.items())
         )
     return FrameView(shown, skeleton, labels, extra)
 
