@@ -144,7 +144,7 @@ def resolve_model(
     spec = model_spec(name)
     env = [p for p in os.environ.get(MODEL_ENV, "").split(os.pathsep) if p]
     for where, group in (("--model", paths), (f"${MODEL_ENV}", env)):  # the flag first
-        offered = []
+        offered, named = [], []
         for raw in group:
             path = Path(raw).expanduser()
             if not path.exists():
@@ -152,10 +152,13 @@ def resolve_model(
             found = _candidate(path, spec)
             if found is not None:
                 offered.append(found)
+                if path.is_file() and path.name == spec.filename:
+                    named.append(found)
         if offered:
-            # Files of several models may be given (e.g. MediaPipe full and heavy): the one
-            # under this model's own name, else the first of its kind (a renamed file).
-            found = next((f for f in offered if f.name == spec.filename), offered[0])
+            # Files of several models may be given (e.g. MediaPipe full and heavy): a file
+            # given under this model's own name, else the first offered (a renamed file, or
+            # the model's file in a folder).
+            found = (named or offered)[0]
             check_model_file(found, spec)
             return found
     cached = cache_dir() / spec.filename
