@@ -17,7 +17,8 @@ from fakes import recorded
 
 from alignment.core.rules import load_pose
 from alignment.core.skeleton import Skeleton
-from alignment.pipeline.live import LiveSession, segment_hold
+from alignment.pipeline.live import LiveSession
+from alignment.session.summary import hold_seconds
 from alignment.session.timeline import build_segments
 
 POSE = load_pose("janu_sirsasana", "fast")  # the live preset's bounds
@@ -159,7 +160,7 @@ def test_hold_timer_is_the_summarys_hold_time() -> None:
     assert held["left"] > 2 and held["right"] > 1
     assert live["left"] == pytest.approx(held["left"], abs=0.5)
     records = session.records()
-    assert segment_hold(build_segments(records, POSE.movement), POSE) == held
+    assert hold_seconds(build_segments(records, POSE.movement), POSE) == held
 
 
 def test_a_new_start_is_a_new_session() -> None:
@@ -182,9 +183,8 @@ def test_a_new_start_is_a_new_session() -> None:
 
 
 def test_a_short_stream_has_a_summary() -> None:
-    """A few frames in the pose, then STOP: no failure on the page, a summary after (the
-    session timeline's phase smoothing fails on a run this short; the live session works
-    around it)."""
+    """A few frames in the pose, then STOP: no failure on the page, a summary after (a run
+    shorter than the phases' half-second smoothing window)."""
     session = session_with(ShadeEstimator())
     for i in range(6):
         session.process(camera_frame(20, i))

@@ -283,6 +283,16 @@ def test_a_change_of_side_starts_a_new_segment() -> None:
     assert [s["start"] for s in segments] == pytest.approx([0.0, 1.0, 5.0], abs=1e-6)
 
 
+@pytest.mark.parametrize("frames", [2, 3, 5, 14])
+def test_a_run_shorter_than_the_smoothing_window_has_phases(frames: int) -> None:
+    """A few frames in the pose (a short stream, a glimpse in a video) still give segments."""
+    flex = np.linspace(90, 60, frames)
+    records = [rec(i / FPS, IN_POSE, "left", f) for i, f in enumerate(flex)]
+    segments = build_segments(records, POSE.movement, min_segment_s=0.0)
+    assert segments and {s["extended_leg"] for s in segments} == {"left"}
+    assert segments[0]["start"] == 0.0
+
+
 def test_phases_of_one_side() -> None:
     """Sit upright 2 s, fold from 90 to 40 degrees in 3 s, hold 5 s, come up in 3 s."""
     flex = [*[90.0] * 60, *np.linspace(90, 40, 90), *[40.0] * 150, *np.linspace(40, 90, 90)]

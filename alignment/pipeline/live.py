@@ -36,12 +36,11 @@ from typing import Any
 import numpy as np
 
 from alignment.core.rules import PoseRules
-from alignment.core.topology import SIDES
 from alignment.estimators.base import PoseEstimator
 from alignment.estimators.lifecycle import close_at_exit
 from alignment.present.overlay import FrameView, draw_frame, frame_view
-from alignment.session.summary import Summary, summarise
-from alignment.session.timeline import POSE_PHASES, FrameRecord, Segment, build_segments
+from alignment.session.summary import Summary, hold_seconds, summarise
+from alignment.session.timeline import FrameRecord, build_segments
 from alignment.session.tracker import LiveState, SessionTracker
 
 LOG = logging.getLogger(__name__)
@@ -75,34 +74,6 @@ class LiveSnapshot:
     running: bool = False  # a stream is on (frames are arriving)
     stream: int = 0  # 1 for the first stream of this session, 2 for the next...
     error: str | None = None
-
-
-def segment_hold(segments: list[Segment], pose: PoseRules) -> dict[str, float]:
-    """Seconds held per side: the time in the pose's segments, as the summary's
-    `hold_seconds` counts it."""
-    sides = SIDES if pose.has_sides else ("both",)
-    return {
-        side: round(
-            sum(
-                s["end"] - s["start"]
-                for s in segments
-                if s["kind"] in POSE_PHASES and (s["extended_leg"] == side or not pose.has_sides)
-            ),
-            2,
-        )
-        for side in sides
-    }
-
-
-def _segments(records: list[FrameRecord], pose: PoseRules, bridge_s: float) -> list[Segment]:
-    """The session's segments. `timeline.pose_phases` fails on a run of in-pose frames shorter
-    than its half-second smoothing window (a stream's first few frames, a short stream); the
-    phases are then left out (all "holding"), which changes no time per side."""
-    try:
-        return build_segments(records, pose.movement, bridge_s=bridge_s)
-    except ValueError:
-        LOG.debug("segments without phases", exc_info=True)
-        return build_segments(records, None, bridge_s=bridge_s)
 
 
 class ModelTurns:
@@ -298,7 +269,7 @@ class LiveSession:
             tracker = stream.tracker
             # The time per side does not depend on the phases: none are worked out here.
             segments = build_segments(tracker.records, None, bridge_s=tracker.bridge_s)
-            stream.hold_base = segment_hold(segments, self.pose)
+            stream.hold_base = hold_seconds(segments, self.pose)
             stream.hold_tracker = dict(live.hold_s)
             took = time.perf_counter() - started
             stream.hold_due = t + max(HOLD_EVERY_S, 20 * took)
@@ -422,8 +393,8 @@ class LiveSession:
             snapshot = replace(self._snapshot, running=False, side=None)
             if stream is not None and stream.tracker.records:
                 tracker = stream.tracker
-                segments = _segments(tracker.records, self.pose, tracker.bridge_s)
-                snapshot = replace(snapshot, hold_s=segment_hold(segments, self.pose))
+                segments = tracker.segments()
+                snapshot = replace(snapshot, hold_s=hold_seconds(segments, self.pose))
             self._snapshot = snapshot
 
     # ------------------------------------------------------------------ direct use
@@ -469,7 +440,7 @@ class LiveSession:
                 return None
             records = list(self._stream.tracker.records)
             bridge_s = self._stream.tracker.bridge_s
-        segments = _segments(records, self.pose, bridge_s)
+        segments = build_segments(records, self.pose.movement, bridge_s=bridge_s)
         summary = summarise(records, self.pose, segments)
         if set(summary["time_by_state"]) <= {"not_in_frame"}:
             summary["warnings"] = ["nobody was found in this session"]

@@ -81,6 +81,23 @@ def _spread(values: list[float]) -> Spread | None:
     )
 
 
+def hold_seconds(segments: list[Segment], pose: PoseRules) -> dict[str, float]:
+    """Seconds held per side: the time in the pose's segments (brief doubts inside a hold
+    included). The summary's `hold_seconds`, and the live page's hold timers."""
+    sides = SIDES if pose.has_sides else ("both",)
+    return {
+        side: round(
+            sum(
+                s["end"] - s["start"]
+                for s in segments
+                if s["kind"] in POSE_PHASES and (s["extended_leg"] == side or not pose.has_sides)
+            ),
+            2,
+        )
+        for side in sides
+    }
+
+
 def summarise(records: list[FrameRecord], pose: PoseRules, segments: list[Segment]) -> Summary:
     """The teacher's summary: per side, the asymmetry, the faults ranked by time."""
     durations = frame_durations(records)
@@ -91,16 +108,12 @@ def summarise(records: list[FrameRecord], pose: PoseRules, segments: list[Segmen
     sides: dict[str, SideStats] = {}
     fault_time: dict[str, dict[str, float]] = {}
     first_seen: dict[str, float] = {}
-    for side in SIDES if pose.has_sides else ("both",):
+    held = hold_seconds(segments, pose)
+    for side in held:
         idx = [
             i
             for i, r in enumerate(records)
             if r.state == IN_POSE and (r.extended_leg == side or not pose.has_sides)
-        ]
-        hold = [
-            s
-            for s in segments
-            if s["kind"] in POSE_PHASES and (s["extended_leg"] == side or not pose.has_sides)
         ]
         spreads: dict[str, Spread | None] = {}
         for name in names:
@@ -119,7 +132,7 @@ def summarise(records: list[FrameRecord], pose: PoseRules, segments: list[Segmen
                 by_side[side] = by_side.get(side, 0.0) + durations[i]
                 first_seen.setdefault(rule_id, records[i].time_s)
         sides[side] = SideStats(
-            hold_seconds=round(sum(s["end"] - s["start"] for s in hold), 2),
+            hold_seconds=held[side],
             in_pose_seconds=round(sum(durations[i] for i in idx), 2),
             frames=len(idx),
             measurements=spreads,

@@ -151,7 +151,9 @@ def pose_phases(records: list[FrameRecord], movement: Movement | None) -> list[s
     depth = np.interp(idx, idx[good], depth[good])
     rate = np.gradient(depth, times) if np.ptp(times) > 0 else np.zeros_like(depth)
     # Average the rate over about half a second so that noise is not read as movement.
+    # (Never longer than the run: np.convolve's "same" would give a longer array.)
     window = max(1, int(round(0.5 / max(float(np.median(np.diff(times))), 1e-3))))
+    window = min(window, len(rate))
     rate = np.convolve(rate, np.ones(window) / window, mode="same")
     shallow = movement.depth(movement.start_beyond)
     phases = []
