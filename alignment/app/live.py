@@ -326,7 +326,7 @@ def render_panel(snap: LiveSnapshot, playing: bool, pose: common.PoseRules) -> N
             "model": "model",
             "analysis": "analysis",
             "draw": "drawing",
-            "convert": "decoding",
+            "convert": "converting",
             "wait": "waiting",
         }
         costs = " · ".join(
