@@ -55,13 +55,15 @@ def live_records(quality: str, shared: Path) -> tuple[list, list, list[float]]:
     return photos, mirrors, seconds
 
 
-def recorded_records(quality: str) -> tuple[list, list, list[float]]:
-    pose = load_pose("janu_sirsasana", quality)
+def recorded_records(
+    quality: str, pose_name: str = "janu_sirsasana"
+) -> tuple[list, list, list[float]]:
+    pose = load_pose(pose_name, quality)
     chosen = preset(quality)
     out: tuple[list, list] = ([], [])
     for key, record in load(ROOT / "samples" / "readings.json").items():
         for mirrored, records in ((False, out[0]), (True, out[1])):
-            skeleton = estimate(record, chosen.models, chosen.mirror, mirrored)
+            skeleton = estimate(record, chosen.readings, chosen.mirror, mirrored)
             size = (skeleton.width, skeleton.height) if skeleton else (0, 0)
             records.append(
                 photo_record(key, analyse(skeleton, pose), skeleton, *size, list(chosen.models))
@@ -106,7 +108,8 @@ def main() -> None:
         table.append(
             f"| {quality} | {f['legs_right']['both']}/{f['legs_right']['photos']} | "
             f"{rec['true_positives']}/{rec['janu_photos']} | "
-            f"{rec['true_negatives']}/{rec['negative_photos']} | {rec['uncertain']} | "
+            f"{rec['true_negatives']}/{rec['negative_photos']} | "
+            f"{f['near_misses']['rejected']}/{f['near_misses']['photos']} | {rec['uncertain']} | "
             f"{f['verdicts']['confidently_wrong']} + {fm['verdicts']['confidently_wrong']} | "
             f"{spine['judged']}/{spine['labelled']}, {spine['agree']} agree | "
             f"{agree['agree']}/{agree['photos']} | {ms} |"
@@ -121,10 +124,11 @@ def main() -> None:
             )
         )
     print(
-        "\n| preset | legs right | Janu recognised | negatives rejected | uncertain | "
-        "confidently wrong (photo + mirror) | spine judged | mirror agrees | ms per photo |"
+        "\n| preset | legs right | Janu recognised | negatives rejected | near-misses rejected | "
+        "uncertain | confidently wrong (photo + mirror) | spine judged | mirror agrees | "
+        "ms per photo |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print("\n".join(table))
     if args.json:
         args.json.write_text(json.dumps(everything, indent=1, default=str) + "\n")

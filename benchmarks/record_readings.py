@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from alignment.estimators.landmark_crop import LandmarkCropEstimator
 from alignment.estimators.mediapipe import MediaPipeEstimator
 from alignment.estimators.movenet import MoveNetEstimator
 from alignment.io.images import read_rgb
@@ -25,6 +26,8 @@ from alignment.io.models import resolve_model
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ("mediapipe_full", "mediapipe_heavy", "movenet_thunder")
+# Readings guided by another model's reading of the same picture: name -> (bundle, guide).
+GUIDED = {f"mediapipe_{v}_crop": (f"mediapipe_{v}", "movenet_thunder") for v in ("full", "heavy")}
 
 
 def main() -> None:
@@ -40,15 +43,25 @@ def main() -> None:
         estimators[name] = (
             MoveNetEstimator(path) if name.startswith("movenet") else MediaPipeEstimator(path)
         )
+    for name, (bundle, _) in GUIDED.items():
+        path = resolve_model(bundle, [args.shared / "models"], allow_download=False)
+        estimators[name] = LandmarkCropEstimator(path)
     records = []
     try:
         for row in labels:
             rgb = read_rgb(args.shared / "samples" / "images" / row["file"])
             flipped = np.ascontiguousarray(rgb[:, ::-1])
             readings = {}
+            raw: dict[str, tuple] = {}
             for name, estimator in estimators.items():
-                photo = estimator.detect(rgb)
-                mirror = estimator.detect(flipped)
+                if name in GUIDED:
+                    guide = raw[GUIDED[name][1]]
+                    photo = estimator.detect(rgb, guide=guide[0])
+                    mirror = estimator.detect(flipped, guide=guide[1])
+                else:
+                    photo = estimator.detect(rgb)
+                    mirror = estimator.detect(flipped)
+                raw[name] = (photo, mirror)
                 readings[name] = {
                     "photo": photo.to_json() if photo else None,
                     "mirror": mirror.mirrored().to_json() if mirror else None,

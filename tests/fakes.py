@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ READINGS = load(ROOT / "samples" / "readings.json")
 def recorded(name: str, quality: str = "fast", mirrored: bool = False) -> Skeleton | None:
     """What the preset's estimator saw on one shared photo (or on its mirror image)."""
     chosen = preset(quality)
-    return estimate(READINGS[name], chosen.models, chosen.mirror, mirrored)
+    return estimate(READINGS[name], chosen.readings, chosen.mirror, mirrored)
 
 
 class StillEstimator:
@@ -44,16 +45,13 @@ class StillEstimator:
             return None
         height, width = rgb.shape[:2]
         k = np.array([width / self.skeleton.width, height / self.skeleton.height])
-        world = self.skeleton.world
-        return Skeleton(
-            self.skeleton.image * k,
-            self.skeleton.visibility,
-            width,
-            height,
-            world,
-            "still",
-            self.skeleton.doubts,
-            self.skeleton.sides,
+        return replace(
+            self.skeleton,
+            image=self.skeleton.image * k,
+            width=width,
+            height=height,
+            source="still",
+            outlines=tuple(p * k for p in self.skeleton.outlines),
         )
 
     def close(self) -> None:

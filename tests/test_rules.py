@@ -71,10 +71,11 @@ def test_a_second_pose_is_data():
 @pytest.mark.parametrize(
     ("skeleton", "rule_id"),
     [
-        (seated(head_curl=30), "rounded_back"),
+        (seated(back_curve=70, head_curl=30), "rounded_back"),
+        (seated(back_curve=20, head_curl=55), "rounded_back"),
         (seated(torso_incline=-15), "leaning_back"),
         (seated(extended_knee=140), "straight_leg_bent"),
-        (seated(knee_lift=0.3, yaw=45), "bent_knee_lifted"),
+        (seated(knee_lift=0.1, yaw=45), "bent_knee_lifted"),
         (seated(thigh_angle=30, yaw=60, bent_visibility=0.95), "legs_too_close"),
         (seated(foot_position=0.95), "foot_on_knee"),
         (seated(neck=0.03, torso_incline=0), "shoulders_hunched"),
@@ -94,7 +95,7 @@ def test_good_alignment_has_no_fault():
 
 
 def test_levels_change_the_verdict():
-    skeleton = seated(head_curl=16)
+    skeleton = seated(back_curve=65, head_curl=10)  # the outline reads 51 degrees
     assert analyse(skeleton, JANU, "strict").fault_ids == ["rounded_back"]
     assert analyse(skeleton, JANU, "standard").fault_ids == ["rounded_back"]
     assert analyse(skeleton, JANU, "gentle").fault_ids == []
@@ -108,6 +109,15 @@ def test_not_in_pose_says_what_is_missing():
     assert analyse(None, JANU).status == "no_person"
 
 
+def test_no_silhouette_never_praises_the_back():
+    """A model without a person mask sees only the head's curl: a curled head is a rounded
+    back, but a level head is no proof of a long one."""
+    assert analyse(seated(back_curve=None, head_curl=60), JANU).fault_ids == ["rounded_back"]
+    blind = analyse(seated(back_curve=None), JANU)
+    assert blind.status == "partial" and blind.score is None
+    assert [r.rule.id for r in blind.unjudged_major] == ["rounded_back"]
+
+
 def test_rules_not_applicable_or_unmeasurable_are_not_faults():
     reading = measure(seated(yaw=90))  # front view: no spine measurement
     results = {r.rule.id: r for r in evaluate(JANU, reading)}
@@ -119,11 +129,12 @@ def test_rules_not_applicable_or_unmeasurable_are_not_faults():
 def test_score_formula():
     assert score([]) is None
     assert score(evaluate(JANU, measure(seated()))) == 100
-    results = evaluate(JANU, measure(seated(head_curl=12 + 25)))  # a full tolerance past
+    # A full tolerance past the bound (48 + 30 degrees: the outline reads 78).
+    results = evaluate(JANU, measure(seated(back_curve=101, head_curl=30)))
     judged = [r for r in results if r.status in ("ok", "fault")]
     weights = sum(r.rule.weight for r in judged)
     assert score(results) == round(100 * (1 - 3 / weights))
-    slightly = evaluate(JANU, measure(seated(head_curl=13)))
+    slightly = evaluate(JANU, measure(seated(back_curve=63, head_curl=10)))
     assert score(results) < score(slightly) < 100
 
 

@@ -15,6 +15,15 @@ from pathlib import Path
 from typing import Any
 
 LEG_PARTS = ("hip", "knee", "ankle")
+# Negatives that are not near-misses: standing poses, lying down, and people not doing yoga.
+NOT_NEAR_MISSES = {
+    "nonyoga",
+    "standing_nonyoga",
+    "uttanasana",
+    "vrksasana",
+    "virabhadrasana_2",
+    "ananda_balasana",
+}
 OTHER = {"left": "right", "right": "left", "image_left": "image_right", "image_right": "image_left"}
 # The README's judge of leg points: right within this share of half the straight leg's length
 # (the mean of its thigh and shin) of the hand-placed point.
@@ -122,6 +131,14 @@ def evaluate(
         "negatives_rejected": _ratio(len(tn), len(negatives)),
     }
 
+    near = [k for k in negatives if labels[k]["pose"] not in NOT_NEAR_MISSES]
+    near_misses = {
+        "photos": len(near),
+        "rejected": sum(1 for k in near if by_key[k]["in_pose"] is False),
+        "said_in_pose": sum(1 for k in near if by_key[k]["in_pose"] is True),
+    }
+    near_misses["rate"] = _ratio(near_misses["rejected"], len(near))
+
     legs = {"both": 0, "straight": 0, "photos": 0}
     sides = {"given": 0, "right": 0}
     if leg_points:
@@ -180,6 +197,7 @@ def evaluate(
     return {
         "person_found_rate_janu": _ratio(len(found), len(janu)),
         "recognition": recognition,
+        "near_misses": near_misses,
         "legs_right": legs,
         "sides": sides,
         "rounded_back_vs_spine_label": spine,
@@ -236,6 +254,9 @@ def format_report(result: dict) -> str:
         f"recognition: {rec['true_positives']} of {rec['janu_photos']} Janu photos recognised, "
         f"{rec['true_negatives']} of {rec['negative_photos']} negatives rejected confidently, "
         f"{rec['uncertain']} uncertain, precision {rec['precision']}",
+        f"near-miss poses rejected with a reason: {result['near_misses']['rejected']} of "
+        f"{result['near_misses']['photos']}, said in the pose "
+        f"{result['near_misses']['said_in_pose']}",
         f"rounded_back vs spine label: judged {spine['judged']} of {spine['labelled']} "
         f"({spine['coverage']}), agreement {spine['agreement']}",
         f"extended foot direction vs label: agreement {foot['agreement']} "

@@ -32,7 +32,7 @@ all give no trusted leg in the wrong place); `benchmarks/evaluate_images.py` mea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -76,7 +76,7 @@ class View:
     """One model's reading of the picture (already mapped back if it ran on the mirror)."""
 
     name: str  # e.g. "pose_landmarker_heavy~mirror"
-    family: str  # "mediapipe" or "movenet"
+    family: str  # "mediapipe", "movenet" or "blazepose_crop"
     skeleton: Skeleton | None  # None: the model found nobody
 
 
@@ -102,13 +102,12 @@ def _swapped(skeleton: Skeleton) -> Skeleton:
     """The same reading with its left and right labels exchanged (points stay in place)."""
     order = list(MIRROR)
     world = None if skeleton.world is None else skeleton.world[order]
-    return Skeleton(
-        skeleton.image[order],
-        skeleton.visibility[order],
-        skeleton.width,
-        skeleton.height,
-        world,
-        skeleton.source,
+    return replace(
+        skeleton,
+        image=skeleton.image[order],
+        visibility=skeleton.visibility[order],
+        world=world,
+        doubts={},
     )
 
 
@@ -289,6 +288,8 @@ def fuse(views: list[View], cfg: FusionConfig | None = None) -> Skeleton | None:
         doubts,
         sides="agreed" if known else "unknown",
         agreement=agreement,
+        # The silhouettes of the readings that saw the legs where they are.
+        outlines=tuple(p for i in voters for p in corrected[i].outlines),
     )
 
 
@@ -315,7 +316,7 @@ def _hips_contradict(
     }
     for i, flipped in members.items():
         skeleton = views[i].skeleton
-        if views[i].family != "mediapipe" or skeleton is None or skeleton.world is None:
+        if skeleton is None or skeleton.world is None:  # BlazePose's 3-D, either crop
             continue
         z_left, z_right = skeleton.world[Joint.LEFT_HIP, 2], skeleton.world[Joint.RIGHT_HIP, 2]
         nearer = "left" if z_left < z_right else "right"
@@ -330,8 +331,8 @@ def _world(
     with the fused one (the picture and its mirror give two such readings, so the 3-D is the
     same for a person and their mirror image); NaN where none agrees; None without any."""
     worlds, agreeing = [], []
-    for view, skeleton in zip(views, corrected, strict=True):
-        if view.family != "mediapipe" or skeleton.world is None:
+    for skeleton in corrected:
+        if skeleton.world is None:  # MoveNet has no 3-D
             continue
         agree = np.linalg.norm(skeleton.image - image, axis=1) <= limit  # NaN compares False
         worlds.append(np.where(agree[:, None], skeleton.world, np.nan))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from alignment.core.geometry import angle_at, angle_between, distance, point_line_offset
+from alignment.core.outline import back_edge
 from alignment.core.skeleton import Skeleton
 from alignment.core.topology import Joint, leg_joints, other_side
 
@@ -37,6 +38,11 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "deg",
         "how far the head and upper back curl down below the line of the "
         "lower torso (hips to shoulders); 0 = long spine",
+    ),
+    "back_rounding": (
+        "deg",
+        "how far the back rounds: the larger of the curve of the back's outline between the "
+        "hips and the shoulders and the curl of the head below the torso's line; 0 = long",
     ),
     "bent_knee_lift": (
         "ratio",
@@ -86,6 +92,7 @@ BODY_PARTS: dict[str, str] = {
     "hip_flexion": "the hips and the torso",
     "torso_inclination": "the torso",
     "spine_rounding": "the back and the head",
+    "back_rounding": "the back",
     "bent_knee_lift": "the bent leg",
     "thigh_angle": "both thighs",
     "foot_position": "the bent leg's foot",
@@ -109,6 +116,12 @@ LEG_METRICS = (
     *BENT_LEG_METRICS,
 )
 PROFILE_METRICS = ("hip_flexion", "torso_inclination", "spine_rounding")
+# The outline and the head curl read the same rounding two ways; further apart than this, one
+# of them misreads the body (e.g. hips placed on the bent knee) and the back is not judged.
+BACK_READINGS_APART = 60.0
+HIP_LINE_NOISE = 3.0  # degrees either way of the 3-D hip line's angle to the leg
+# Silhouettes (the frame's and the mirror image's) further apart than this are not believed.
+OUTLINES_APART = 15.0
 
 
 @dataclass(frozen=True)
@@ -420,6 +433,7 @@ def measure(skeleton: Skeleton) -> BodyReading:
     else:
         for name in PROFILE_METRICS:
             take.put(name, None, 0.0, (), "the camera sees the body from the front")
+    _back_rounding(take, skeleton, hip_mid, sh_mid)
 
     # The thighs open sideways, along the camera axis when seen in profile, where the model's
     # depth is weakest: trust the 3-D angle between them less the more the view is a profile.
@@ -512,7 +526,11 @@ def measure(skeleton: Skeleton) -> BodyReading:
             leg_dir = np.array([img[s_ankle][0] - img[s_hip][0], 0.0])
             leg_conf = conf(*along) * (in_plane if np.isfinite(in_plane) else 0.0)
         hip_leg = angle_between(leg_dir, hip_axis)
-        take.put("hip_leg_angle", min(hip_leg, 180.0 - hip_leg), leg_conf, along)
+        hip_leg = min(hip_leg, 180.0 - hip_leg)
+        # The hip line's depth is the models' weakest guess: a reading this close to a bound
+        # does not decide it.
+        span = (hip_leg - HIP_LINE_NOISE, hip_leg + HIP_LINE_NOISE)
+        take.put("hip_leg_angle", hip_leg, leg_conf, along, span=span)
     else:
         share = width_share(skeleton)
         angle = (
@@ -545,21 +563,23 @@ def measure(skeleton: Skeleton) -> BodyReading:
     if leg_px is not leg_path and np.isfinite(by_picture) and leg_px > 0:
         by_model = drop / leg_px
         span = (min(by_model, by_picture), max(by_model, by_picture))
+    leg_vector = img[s_ankle] - img[s_hip]
+    # A leg pointing at the camera is short on the picture: its slope, and the height of the
+    # hips above its foot (the foot nearer the camera sits lower on the picture), mean little.
+    in_plane = float(np.linalg.norm(leg_vector)) / leg_px if leg_px > 0 else 0.0
+    in_plane = in_plane if np.isfinite(in_plane) else 0.0
+    in_plane_weight = float(np.clip((in_plane - 0.3) / 0.3, 0.0, 1.0))
     take.put(
         "hip_height",
         drop / leg_px if leg_px > 0 else None,
-        conf(s_hip, s_ankle, view_weight=height_weight),
+        conf(s_hip, s_ankle, view_weight=height_weight * in_plane_weight),
         (*hips, s_hip, s_ankle),
         span=span,
     )
-    leg_vector = img[s_ankle] - img[s_hip]
-    # The leg's slope on the picture means little when it points at the camera.
-    in_plane = float(np.linalg.norm(leg_vector)) / leg_px if leg_px > 0 else 0.0
-    in_plane = in_plane if np.isfinite(in_plane) else 0.0
     take.put(
         "extended_leg_rise",
         float(np.degrees(np.arctan2(-leg_vector[1], abs(leg_vector[0])))),
-        conf(s_hip, s_ankle, view_weight=float(np.clip((in_plane - 0.3) / 0.3, 0.0, 1.0))),
+        conf(s_hip, s_ankle, view_weight=in_plane_weight),
         (s_hip, s_ankle),
     )
     return BodyReading(
@@ -570,6 +590,68 @@ def measure(skeleton: Skeleton) -> BodyReading:
         profile=profile,
         metrics=take.metrics,
     )
+
+
+def outline_view(skeleton: Skeleton) -> float:
+    """How well a silhouette shows the back's edge (1) or hides it (0, seen from the front or
+    behind): from the models' 3-D hip and shoulder lines where known (a deep fold seen at an
+    angle shortens the torso on the picture, so its width there misleads), else the picture."""
+    w = skeleton.world
+    shares = []
+    for a, b in _PAIRS:
+        if _known(w, a, b):
+            assert w is not None
+            axis = w[b] - w[a]
+            across = float(np.hypot(axis[0], axis[2]))
+            shares.append(abs(axis[2]) / across if across > 0 else 0.0)
+    if shares:
+        profile = float(np.mean(shares))
+    else:
+        share = width_share(skeleton)
+        profile = float(np.sqrt(1.0 - min(share, 1.0) ** 2)) if np.isfinite(share) else 0.0
+    return float(np.clip((profile - 0.3) / 0.3, 0.0, 1.0))
+
+
+def _back_rounding(take: _Taker, skeleton: Skeleton, hips: np.ndarray, shoulders: np.ndarray):
+    """The back's rounding: the curve of the silhouette's back edge (`core.outline`) and the
+    head's curl below the torso's line, whichever is larger (a long back keeps both small). The
+    head curl alone cannot see a curve between the hips and the shoulders: without a silhouette
+    it can show a rounded back, never a long one (its span reaches up without bound)."""
+    torso_joints = (Joint.LEFT_HIP, Joint.RIGHT_HIP, Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER)
+    head = take.metrics["spine_rounding"]
+    view_conf = take.conf(*torso_joints, view_weight=outline_view(skeleton))
+    legs = [
+        skeleton.image[j]
+        for j in (Joint.LEFT_KNEE, Joint.RIGHT_KNEE, Joint.LEFT_ANKLE, Joint.RIGHT_ANKLE)
+        if _known(skeleton.image, j)
+    ]
+    curves = []
+    for polygon in skeleton.outlines:
+        front = np.mean(legs, axis=0) if legs else polygon.mean(axis=0)
+        edge = back_edge(polygon, hips, shoulders, front)
+        if edge is not None:
+            curves.append(edge.curve)
+    if not curves:
+        if head.value is None:
+            take.put("back_rounding", None, 0.0, torso_joints, "the back's outline is not seen")
+        else:
+            take.put(
+                "back_rounding",
+                head.value,
+                head.confidence,
+                torso_joints,
+                "the back's outline is not seen: only the head's curl is known",
+                span=(head.value, float("inf")),
+            )
+        return
+    curve = float(np.mean(curves))
+    conf = view_conf * float(np.clip(1.5 - (max(curves) - min(curves)) / OUTLINES_APART, 0, 1))
+    note = ""
+    if head.value is not None and head.confidence >= 0.5:
+        if abs(curve - head.value) > BACK_READINGS_APART:
+            conf, note = min(conf, 0.2), "the back's outline and the head disagree"
+        curve = max(curve, head.value)
+    take.put("back_rounding", curve, conf, torso_joints, note)
 
 
 def _cross2(u: np.ndarray, v: np.ndarray) -> float:

@@ -35,7 +35,8 @@ def _reading(record: dict, model: str, which: str, mirrored: bool) -> Skeleton |
 
 
 def family(model: str) -> str:
-    return model.split("_")[0]
+    """ "mediapipe_heavy" -> "mediapipe"; a reading on MoveNet's crop -> "blazepose_crop"."""
+    return "blazepose_crop" if model.endswith("_crop") else model.split("_")[0]
 
 
 def estimate(

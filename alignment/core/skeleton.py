@@ -6,7 +6,7 @@ knows nothing of MediaPipe or MoveNet. Rows follow `topology.Joint`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -27,6 +27,8 @@ class Skeleton:
     sides: where the left/right labels come from: "model" (one model's labels, unchecked),
         "agreed" (the fused readings agree on them) or "unknown" (the labelling is arbitrary).
     agreement: what the fusion of several readings found (which models, what they agreed on).
+    outlines: the body's silhouette as seen by the readings that give one (a person mask's
+        outline): polygons of (N, 2) pixel coordinates, in order around the body.
     """
 
     image: np.ndarray
@@ -38,6 +40,7 @@ class Skeleton:
     doubts: dict[int, str] = field(default_factory=dict)
     sides: str = "model"
     agreement: dict = field(default_factory=dict)
+    outlines: tuple[np.ndarray, ...] = ()
 
     def __post_init__(self) -> None:
         if self.image.shape != (NUM_JOINTS, 2):
@@ -46,6 +49,9 @@ class Skeleton:
             raise ValueError(f"visibility must be ({NUM_JOINTS},), got {self.visibility.shape}")
         if self.world is not None and self.world.shape != (NUM_JOINTS, 3):
             raise ValueError(f"world points must be ({NUM_JOINTS}, 3), got {self.world.shape}")
+        for polygon in self.outlines:
+            if polygon.ndim != 2 or polygon.shape[1] != 2:
+                raise ValueError(f"an outline must be (N, 2), got {polygon.shape}")
 
     def vis(self, *joints: int) -> float:
         """The lowest visibility among the given joints."""
@@ -62,16 +68,14 @@ class Skeleton:
             world = self.world[order].copy()
             world[:, 0] = -world[:, 0]
         doubts = {MIRROR[j]: why for j, why in self.doubts.items()}
-        return Skeleton(
-            image,
-            self.visibility[order].copy(),
-            self.width,
-            self.height,
-            world,
-            self.source,
-            doubts,
-            self.sides,
-            self.agreement,
+        outlines = tuple(np.column_stack([self.width - p[:, 0], p[:, 1]]) for p in self.outlines)
+        return replace(
+            self,
+            image=image,
+            visibility=self.visibility[order].copy(),
+            world=world,
+            doubts=doubts,
+            outlines=outlines,
         )
 
     def to_json(self) -> dict:
@@ -85,6 +89,7 @@ class Skeleton:
             "doubts": {str(j): why for j, why in self.doubts.items()},
             "sides": self.sides,
             "agreement": self.agreement,
+            "outlines": [np.round(p, 1).tolist() for p in self.outlines],
         }
 
     @classmethod
@@ -100,6 +105,7 @@ class Skeleton:
             doubts={int(j): why for j, why in (data.get("doubts") or {}).items()},
             sides=data.get("sides", "model"),
             agreement=data.get("agreement") or {},
+            outlines=tuple(np.array(p, dtype=float) for p in data.get("outlines") or ()),
         )
 
 

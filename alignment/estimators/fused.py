@@ -22,11 +22,14 @@ from alignment.estimators.base import PoseEstimator
 @dataclass
 class Part:
     """One model in the fusion: its family ("mediapipe" / "movenet") and its estimator for the
-    frame, and (with mirror) for the mirrored frame (may be the same object in image mode)."""
+    frame, and (with mirror) for the mirrored frame (may be the same object in image mode).
+    `guide`: the family of an earlier part whose reading of the same picture frames this one's
+    crop (BlazePose's landmark network on MoveNet's crop)."""
 
     family: str
     estimator: PoseEstimator
     mirrored: PoseEstimator | None = None
+    guide: str | None = None
 
 
 class FusedEstimator:
@@ -52,23 +55,42 @@ class FusedEstimator:
             if part.mirrored is not None and part.mirrored is not part.estimator:
                 part.mirrored.close()
 
+    def _read(
+        self,
+        part: Part,
+        estimator: PoseEstimator,
+        rgb: np.ndarray,
+        time_s: float | None,
+        name: str,
+        seen: dict[tuple[str, str], Skeleton | None],
+        which: str,
+    ) -> Skeleton | None:
+        """One reading of one picture ("frame" or "mirror", as the model sees it)."""
+        started = time.perf_counter()
+        if part.guide is None:
+            skeleton = estimator.detect(rgb, time_s)
+        else:
+            guide = seen.get((part.guide, which))
+            skeleton = estimator.detect(rgb, time_s, guide=guide)  # type: ignore[call-arg]
+        self.last_ms[name] = (time.perf_counter() - started) * 1000
+        seen[(part.family, which)] = skeleton
+        return skeleton
+
     def detect(self, rgb: np.ndarray, time_s: float | None = None) -> Skeleton | None:
         views: list[View] = []
         flipped = np.ascontiguousarray(rgb[:, ::-1]) if self.mirror else None
         people = []
+        seen: dict[tuple[str, str], Skeleton | None] = {}  # (family, picture) -> raw reading
         for part in self.parts:
-            started = time.perf_counter()
-            skeleton = part.estimator.detect(rgb, time_s)
-            self.last_ms[part.estimator.name] = (time.perf_counter() - started) * 1000
-            views.append(View(part.estimator.name, part.family, skeleton))
-            if part.family == "mediapipe":
+            name = part.estimator.name
+            skeleton = self._read(part, part.estimator, rgb, time_s, name, seen, "frame")
+            views.append(View(name, part.family, skeleton))
+            if part.family == "mediapipe" and part.guide is None:
                 people.append(part.estimator.people_in_last_frame)
             if part.mirrored is not None and flipped is not None:
-                started = time.perf_counter()
-                seen = part.mirrored.detect(flipped, time_s)
                 name = f"{part.estimator.name}~mirror"
-                self.last_ms[name] = (time.perf_counter() - started) * 1000
-                views.append(View(name, part.family, None if seen is None else seen.mirrored()))
+                mirrored = self._read(part, part.mirrored, flipped, time_s, name, seen, "mirror")
+                views.append(View(name, part.family, mirrored and mirrored.mirrored()))
         started = time.perf_counter()
         fused = fuse(views, self.config)
         self.last_ms["fusion"] = (time.perf_counter() - started) * 1000

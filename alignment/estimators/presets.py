@@ -26,21 +26,39 @@ class Preset:
     movenet: str | None = None  # the second opinion, if any
     movenet_passes: int = 2
     mirror: bool = False  # every model also reads the mirror image
+    # A MediaPipe bundle whose landmark network also reads MoveNet's crop (needs `movenet`).
+    crop: str | None = None
 
     @property
     def models(self) -> tuple[str, ...]:
-        return (self.mediapipe, *([self.movenet] if self.movenet else []))
+        return tuple(dict.fromkeys([self.mediapipe, *filter(None, [self.movenet, self.crop])]))
+
+    @property
+    def readings(self) -> tuple[str, ...]:
+        """What is read of each picture, by model (samples/readings.json's names)."""
+        return (
+            self.mediapipe,
+            *filter(None, [self.movenet]),
+            *([f"{self.crop}_crop"] if self.crop else []),
+        )
 
     @property
     def description(self) -> str:
-        names = " + ".join(m.replace("_", " ") for m in self.models)
-        return names + (", frame and mirror image, fused" if self.mirror else "")
+        names = [self.mediapipe, *filter(None, [self.movenet])]
+        text = " + ".join(m.replace("_", " ") for m in names)
+        if self.crop:
+            text += f" + {self.crop.replace('mediapipe_', 'BlazePose ')} on MoveNet's crop"
+        return text + (", frame and mirror image, fused" if self.mirror else "")
 
 
 PRESETS: dict[str, Preset] = {
     "fast": Preset("fast", "mediapipe_full"),
-    "balanced": Preset("balanced", "mediapipe_full", "movenet_thunder", mirror=True),
-    "accurate": Preset("accurate", "mediapipe_heavy", "movenet_thunder", mirror=True),
+    "balanced": Preset(
+        "balanced", "mediapipe_full", "movenet_thunder", mirror=True, crop="mediapipe_full"
+    ),
+    "accurate": Preset(
+        "accurate", "mediapipe_heavy", "movenet_thunder", mirror=True, crop="mediapipe_heavy"
+    ),
 }
 QUALITIES = tuple(PRESETS)
 PHOTO_QUALITY = "accurate"
@@ -70,6 +88,7 @@ def open_estimator(
     """The estimator of a preset. `mode`: "image" (independent photos) or "video" (a stream
     with increasing times). Raises ModelNotFoundError when a model file cannot be had."""
     from alignment.estimators.fused import FusedEstimator, Part
+    from alignment.estimators.landmark_crop import LandmarkCropEstimator
     from alignment.estimators.mediapipe import MediaPipeEstimator
     from alignment.estimators.movenet import MoveNetEstimator
 
@@ -83,13 +102,21 @@ def open_estimator(
         assert chosen.movenet is not None
         return MoveNetEstimator(files[chosen.movenet], chosen.movenet_passes, mode=mode)
 
+    def crop() -> PoseEstimator:
+        assert chosen.crop is not None
+        return LandmarkCropEstimator(files[chosen.crop])  # type: ignore[return-value]
+
     if chosen.movenet is None and not chosen.mirror:
         return mediapipe()
-    makers = [("mediapipe", mediapipe), *([("movenet", movenet)] if chosen.movenet else [])]
+    makers = [
+        ("mediapipe", mediapipe, None),
+        *([("movenet", movenet, None)] if chosen.movenet else []),
+        *([("blazepose_crop", crop, "movenet")] if chosen.crop and chosen.movenet else []),
+    ]
     parts = []
     opened: list[PoseEstimator] = []
     try:
-        for family, make in makers:
+        for family, make, guide in makers:
             estimator = make()
             opened.append(estimator)
             mirrored = None
@@ -97,7 +124,7 @@ def open_estimator(
                 # A stream is tracked from frame to frame: the mirrored one needs its own.
                 mirrored = make() if mode == "video" else estimator
                 opened.append(mirrored)
-            parts.append(Part(family, estimator, mirrored))
+            parts.append(Part(family, estimator, mirrored, guide))
     except BaseException:
         for estimator in opened:
             estimator.close()

@@ -19,7 +19,7 @@ function a photo uses, given the mistakes that have lasted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from alignment.core.analysis import Verdict, analyse
 from alignment.core.feedback import Feedback, feedback
@@ -103,14 +103,13 @@ class SessionTracker:
         world = None
         if skeleton.world is not None:
             world = self._world_filter(skeleton.world, time_s)
-        return Skeleton(
+        # Everything else the reading says (its sides, the fusion's agreement, the silhouette)
+        # stands as it is: only the points are smoothed.
+        return replace(
+            skeleton,
             image=self._image_filter(skeleton.image, time_s),
             visibility=self._visibility_filter(skeleton.visibility, time_s),
-            width=skeleton.width,
-            height=skeleton.height,
             world=world,
-            source=skeleton.source,
-            doubts=skeleton.doubts,
         )
 
     def _update_cues(self, verdict: Verdict, time_s: float) -> list[str]:
