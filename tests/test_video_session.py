@@ -47,8 +47,9 @@ IMAGES = SHARED / "samples" / "images"
 VIDEOS = SHARED / "samples" / "videos"
 MODELS = SHARED / "models"
 FPS = 30.0
-QUALITY = "fast"  # the preset the session clips run through
-POSE = load_pose("janu_sirsasana")
+QUALITY = "balanced"  # the preset the session clip runs through: the default for videos
+CLIP_FPS = 15.0  # the session clip's frame rate
+POSE = load_pose("janu_sirsasana", QUALITY)
 RULE = "rounded_back"  # the heaviest rule: its cue is the one shown first
 
 
@@ -463,10 +464,11 @@ def shared_dir(*parts: str) -> Path:
 @pytest.fixture(scope="module")
 def session_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], VideoResult]:
     """The issue's session: Dandasana 3 s, Janu (left leg) 6 s, Dandasana 3 s (mirrored),
-    Janu mirrored (right leg) 6 s; built once and analysed once with the default (full) model."""
+    Janu mirrored (right leg) 6 s; built once and analysed once with the default preset for
+    videos. The Janu photo is a deep fold with a rounded back."""
     images = shared_dir("samples", "images")
     shared_dir("models")
-    dandasana, janu = images / "other" / "y82ukr_dandasana_1.jpg", images / "janu" / "y82ukr_30.jpg"
+    dandasana, janu = images / "other" / "y82ukr_dandasana_1.jpg", images / "janu" / "y82ukr_17.jpg"
     shots = [
         Shot(dandasana, 3.0, label="dandasana"),
         Shot(janu, 6.0, label="janu"),
@@ -474,7 +476,7 @@ def session_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], 
         Shot(janu, 6.0, mirror=True, label="janu"),
     ]
     path = tmp_path_factory.mktemp("session") / "session.mp4"
-    truth = build_clip(shots, path, fps=FPS, size=(640, 480), seed=7)
+    truth = build_clip(shots, path, fps=CLIP_FPS, size=(640, 480), seed=7)
     with open_estimator(QUALITY, "video", [MODELS], allow_download=False) as estimator:
         return truth, analyse_video(path, POSE, estimator)
 
@@ -486,7 +488,7 @@ def test_session_finds_both_sides_in_order(session_clip) -> None:
     segments = result.summary["segments"]
     pose_segments = [s for s in segments if s["extended_leg"]]
     sides = [s["extended_leg"] for s in pose_segments]
-    # The model sees the left leg extended in y82ukr_30.jpg, the right one in its mirror image.
+    # The left leg is extended in y82ukr_17.jpg, the right one in its mirror image.
     assert sides == sorted(sides) and set(sides) == {"left", "right"}, segments
     janu = [seg for seg in truth if seg["label"] == "janu"]
     for seg, side in zip(janu, ("left", "right"), strict=True):
@@ -515,6 +517,8 @@ def test_session_reports_the_rounded_back(session_clip) -> None:
     _, result = session_clip
     faults = {f["rule"]: f for f in result.summary["faults"]}
     assert RULE in faults, result.summary["faults"]  # labelled "rounded" in labels.csv
+    # A deep rounded fold is never praised: no frame of the Janu shots says "Good".
+    assert not [r for r in result.records if r.message.startswith("Good")]
     assert set(faults[RULE]["by_side"]) == {"left", "right"}
     assert faults[RULE]["seconds"] > 6.0
     assert "Lengthen your spine" in summary_text(result.summary, POSE)
@@ -534,7 +538,7 @@ def test_no_fault_is_claimed_in_dandasana(session_clip) -> None:
                 assert r.state in (UNCERTAIN, NOT_IN_POSE, NOT_IN_FRAME), r
                 assert r.cues == () and r.faults == (), r
                 assert r.message.startswith(quiet), r.message
-    assert checked >= 2 * 55
+    assert checked >= 2 * (2.0 * CLIP_FPS - 5)
 
 
 @pytest.mark.slow

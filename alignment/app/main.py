@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from alignment.app import common
+from alignment.pipeline.setup import LIVE_QUALITY, PRESETS
 
 
 def live_page() -> None:
@@ -41,10 +42,10 @@ def left_live_page() -> None:
         )
 
 
-def sidebar(settings: common.Settings, level: bool = True) -> None:
+def sidebar(settings: common.Settings, quality: str, level: bool = True) -> None:
     """The settings every page uses: the level (unless the page shows it itself: the Live
-    page, where a phone's collapsed sidebar would hide it); the pose and the model are
-    shown."""
+    page, where a phone's collapsed sidebar would hide it); the pose and the models this page
+    runs (the preset `quality`) are shown."""
     with st.sidebar:
         if common.LEVEL_KEY not in st.session_state:
             st.session_state[common.LEVEL_KEY] = settings.level
@@ -53,7 +54,7 @@ def sidebar(settings: common.Settings, level: bool = True) -> None:
         if settings.pose is not None:
             st.markdown(f"**Pose:** {settings.pose.name}")
         if settings.models:
-            st.caption("Models: " + ", ".join(m.name for m in settings.models))
+            st.caption(f"Models on this page ({quality}): {PRESETS[quality].description}")
         st.caption(
             "The app checks what a camera can see. It does not replace a teacher; "
             "stop if anything hurts."
@@ -78,7 +79,7 @@ def main() -> None:
     on_live = navigation.title == live.title  # (the default page's url_path is "")
     if not on_live:
         left_live_page()
-    sidebar(settings, level=not on_live)
+    sidebar(settings, LIVE_QUALITY if on_live else settings.quality, level=not on_live)
     navigation.run()
 
 

@@ -554,21 +554,22 @@ def measure(skeleton: Skeleton) -> BodyReading:
     else:
         leg_px, height_weight = leg_path, profile_weight
     drop = img[s_ankle][1] - hip_mid[1]
-    # Two readings of the same height: through the 3-D leg length (right even for a leg
-    # pointing at the camera) and through the leg's length on the picture (free of the
-    # models' 3-D scale, which differs between them). Where they disagree about a bound, the
-    # rules cannot tell.
-    by_picture = drop / leg_path if leg_path > 0 else float("nan")
-    span = None
-    if leg_px is not leg_path and np.isfinite(by_picture) and leg_px > 0:
-        by_model = drop / leg_px
-        span = (min(by_model, by_picture), max(by_model, by_picture))
     leg_vector = img[s_ankle] - img[s_hip]
     # A leg pointing at the camera is short on the picture: its slope, and the height of the
     # hips above its foot (the foot nearer the camera sits lower on the picture), mean little.
     in_plane = float(np.linalg.norm(leg_vector)) / leg_px if leg_px > 0 else 0.0
     in_plane = in_plane if np.isfinite(in_plane) else 0.0
     in_plane_weight = float(np.clip((in_plane - 0.3) / 0.3, 0.0, 1.0))
+    # Two readings of the same height: through the 3-D leg length (right even for a leg
+    # pointing at the camera) and through the leg's length on the picture (free of the
+    # models' 3-D scale, which differs between them, but only where the leg lies across the
+    # picture: foreshortened, it is short and the height looks larger). Where they disagree
+    # about a bound, the rules cannot tell.
+    by_picture = drop / leg_path if leg_path > 0 else float("nan")
+    span = None
+    if leg_px is not leg_path and np.isfinite(by_picture) and leg_px > 0 and in_plane >= 0.8:
+        by_model = drop / leg_px
+        span = (min(by_model, by_picture), max(by_model, by_picture))
     take.put(
         "hip_height",
         drop / leg_px if leg_px > 0 else None,

@@ -10,6 +10,7 @@ frame to frame); in image mode one estimator reads both.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +34,13 @@ class Part:
 
 
 class FusedEstimator:
-    def __init__(self, parts: list[Part], config: FusionConfig | None = None) -> None:
+    """`concurrent`: the frame's readings and the mirror image's run at once, on two threads
+    (the models release the GIL while they compute); each side then needs estimators of its
+    own, which `open_estimator` gives it."""
+
+    def __init__(
+        self, parts: list[Part], config: FusionConfig | None = None, concurrent: bool = False
+    ) -> None:
         self.parts = parts
         self.config = config or FusionConfig()
         self.mirror = any(p.mirrored is not None for p in parts)
@@ -42,6 +49,12 @@ class FusedEstimator:
         self.models = [m for p in parts for m in p.estimator.models]
         self.people_in_last_frame = 0
         self.last_ms: dict[str, float] = {}  # what each reading cost on the last frame
+        shared = any(p.mirrored is p.estimator for p in parts)
+        self._pool = (
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="fused")
+            if concurrent and self.mirror and not shared
+            else None
+        )
 
     def __enter__(self) -> FusedEstimator:
         return self
@@ -50,47 +63,59 @@ class FusedEstimator:
         self.close()
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         for part in self.parts:
             part.estimator.close()
             if part.mirrored is not None and part.mirrored is not part.estimator:
                 part.mirrored.close()
 
-    def _read(
-        self,
-        part: Part,
-        estimator: PoseEstimator,
-        rgb: np.ndarray,
-        time_s: float | None,
-        name: str,
-        seen: dict[tuple[str, str], Skeleton | None],
-        which: str,
-    ) -> Skeleton | None:
-        """One reading of one picture ("frame" or "mirror", as the model sees it)."""
-        started = time.perf_counter()
-        if part.guide is None:
-            skeleton = estimator.detect(rgb, time_s)
-        else:
-            guide = seen.get((part.guide, which))
-            skeleton = estimator.detect(rgb, time_s, guide=guide)  # type: ignore[call-arg]
-        self.last_ms[name] = (time.perf_counter() - started) * 1000
-        seen[(part.family, which)] = skeleton
-        return skeleton
+    def _chain(self, which: str, rgb: np.ndarray, time_s: float | None) -> list[Skeleton | None]:
+        """Every part's reading of one picture ("frame" or "mirror"), in the parts' order: a
+        guided part reads after the part that frames its crop, from that part's reading."""
+        seen: dict[str, Skeleton | None] = {}
+        readings = []
+        for part in self.parts:
+            estimator = part.estimator if which == "frame" else part.mirrored
+            assert estimator is not None
+            name = part.estimator.name + ("~mirror" if which == "mirror" else "")
+            started = time.perf_counter()
+            if part.guide is None:
+                skeleton = estimator.detect(rgb, time_s)
+            else:
+                guide = seen.get(part.guide)
+                skeleton = estimator.detect(rgb, time_s, guide=guide)  # type: ignore[call-arg]
+            self.last_ms[name] = (time.perf_counter() - started) * 1000
+            seen[part.family] = skeleton
+            readings.append(skeleton)
+        return readings
 
     def detect(self, rgb: np.ndarray, time_s: float | None = None) -> Skeleton | None:
+        if not self.mirror:
+            frame, mirror = self._chain("frame", rgb, time_s), None
+        else:
+            flipped = np.ascontiguousarray(rgb[:, ::-1])
+            if self._pool is not None:
+                other = self._pool.submit(self._chain, "mirror", flipped, time_s)
+                frame = self._chain("frame", rgb, time_s)
+                mirror = other.result()
+            else:
+                frame = self._chain("frame", rgb, time_s)
+                mirror = self._chain("mirror", flipped, time_s)
+        # The fusion's order: each model's reading of the frame, then of its mirror image.
         views: list[View] = []
-        flipped = np.ascontiguousarray(rgb[:, ::-1]) if self.mirror else None
-        people = []
-        seen: dict[tuple[str, str], Skeleton | None] = {}  # (family, picture) -> raw reading
-        for part in self.parts:
+        for i, part in enumerate(self.parts):
             name = part.estimator.name
-            skeleton = self._read(part, part.estimator, rgb, time_s, name, seen, "frame")
-            views.append(View(name, part.family, skeleton))
-            if part.family == "mediapipe" and part.guide is None:
-                people.append(part.estimator.people_in_last_frame)
-            if part.mirrored is not None and flipped is not None:
-                name = f"{part.estimator.name}~mirror"
-                mirrored = self._read(part, part.mirrored, flipped, time_s, name, seen, "mirror")
-                views.append(View(name, part.family, mirrored and mirrored.mirrored()))
+            views.append(View(name, part.family, frame[i]))
+            if mirror is not None:
+                seen = mirror[i]
+                views.append(View(f"{name}~mirror", part.family, seen and seen.mirrored()))
+        people = [
+            part.estimator.people_in_last_frame
+            for part in self.parts
+            if part.family == "mediapipe" and part.guide is None
+        ]
         started = time.perf_counter()
         fused = fuse(views, self.config)
         self.last_ms["fusion"] = (time.perf_counter() - started) * 1000

@@ -1,11 +1,12 @@
 """Quality presets, named for what users want, and the one way to open a pose estimator.
 
-    fast      MediaPipe full alone: the live camera (keeps up with 30 frames/s).
-    balanced  MediaPipe full and MoveNet Thunder, on the frame and its mirror, fused.
-    accurate  MediaPipe heavy and MoveNet Thunder, on the frame and its mirror, fused.
+    fast      MediaPipe full alone: the quickest, and the weakest (no silhouette: a long back
+              is never seen, only a rounded one).
+    balanced  MediaPipe full, MoveNet Thunder and BlazePose full on MoveNet's crop, on the
+              frame and its mirror image, fused: recorded videos and the live camera.
+    accurate  the same with MediaPipe heavy and BlazePose heavy: photos.
 
-Photos default to `accurate`; recorded videos to `balanced` (a quarter of accurate's time per
-frame); the live camera uses `fast`. The README's table has the figures behind this.
+The README's preset table has the figures behind this.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ PRESETS: dict[str, Preset] = {
 QUALITIES = tuple(PRESETS)
 PHOTO_QUALITY = "accurate"
 VIDEO_QUALITY = "balanced"
-LIVE_QUALITY = "fast"
+LIVE_QUALITY = "balanced"
 
 
 def preset(quality: str) -> Preset:
@@ -84,9 +85,12 @@ def open_estimator(
     mode: str = "image",
     model_paths: Sequence[str | os.PathLike] = (),
     allow_download: bool = True,
+    concurrent: bool = True,
 ) -> PoseEstimator:
     """The estimator of a preset. `mode`: "image" (independent photos) or "video" (a stream
-    with increasing times). Raises ModelNotFoundError when a model file cannot be had."""
+    with increasing times). `concurrent`: a fused preset reads the frame and its mirror image
+    at once, on two threads (benchmarks/fused_speed.py measures it), each with models of its
+    own. Raises ModelNotFoundError when a model file cannot be had."""
     from alignment.estimators.fused import FusedEstimator, Part
     from alignment.estimators.landmark_crop import LandmarkCropEstimator
     from alignment.estimators.mediapipe import MediaPipeEstimator
@@ -100,7 +104,9 @@ def open_estimator(
 
     def movenet() -> PoseEstimator:
         assert chosen.movenet is not None
-        return MoveNetEstimator(files[chosen.movenet], chosen.movenet_passes, mode=mode)
+        # Two readings at once each take one core; one alone may take both.
+        threads = 1 if concurrent and chosen.mirror else 2
+        return MoveNetEstimator(files[chosen.movenet], chosen.movenet_passes, mode, threads=threads)
 
     def crop() -> PoseEstimator:
         assert chosen.crop is not None
@@ -121,12 +127,13 @@ def open_estimator(
             opened.append(estimator)
             mirrored = None
             if chosen.mirror:
-                # A stream is tracked from frame to frame: the mirrored one needs its own.
-                mirrored = make() if mode == "video" else estimator
+                # A stream is tracked from frame to frame, and two threads cannot share a
+                # model: the mirror image then needs models of its own.
+                mirrored = make() if mode == "video" or concurrent else estimator
                 opened.append(mirrored)
             parts.append(Part(family, estimator, mirrored, guide))
     except BaseException:
         for estimator in opened:
             estimator.close()
         raise
-    return FusedEstimator(parts)
+    return FusedEstimator(parts, concurrent=concurrent)
