@@ -8,13 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from alignment.core.measurements import (
-    BENT_LEG_METRICS,
-    LEG_METRICS,
-    BodyReading,
-    Measurement,
-    measure,
-)
+from alignment.core.measurements import BENT_LEG_METRICS, LEG_METRICS, measure
+from alignment.core.reading import BodyReading, Measurement
 from alignment.core.rules import PoseRules, RuleResult, evaluate, recognise, score
 from alignment.core.skeleton import Skeleton
 from alignment.core.trust import TrustReport, assess

@@ -13,7 +13,8 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from alignment.core.measurements import DESCRIPTIONS, BodyReading
+from alignment.core.measurements import DESCRIPTIONS
+from alignment.core.reading import BodyReading
 from alignment.settings import DEFAULT_LEVEL, DEFAULT_POSE, LEVELS, RULES_ENV
 
 if sys.version_info >= (3, 11):

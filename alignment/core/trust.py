@@ -13,7 +13,7 @@ import numpy as np
 
 from alignment.core.fusion import HIDDEN
 from alignment.core.geometry import distance
-from alignment.core.measurements import BodyReading
+from alignment.core.reading import BodyReading
 from alignment.core.skeleton import Skeleton
 from alignment.core.topology import SIDES, Joint, leg_joints
 
