@@ -41,7 +41,7 @@ from alignment.pipeline.video import analyse_video
 from alignment.settings import DEFAULT_RATE_HZ
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL = "cgusti_warrior2_correct_1.mp4"  # 13.7 s of 1280x720 at 29.97 fps, a person in view
+REAL = "cgusti_warrior2_correct_5.mp4"  # 3.8 s of 1280x720 at 29.93 fps (160 frames declared)
 TARGET_SPEED = 1.5  # x real time, end to end, for the default preset
 TARGET_AGREEMENT_S = 0.5  # hold times and segment boundaries against the every-frame run
 
@@ -175,6 +175,9 @@ def main() -> None:
                     print(f"    every:   {segments_text(every_summary)}", file=sys.stderr)
                 duration = durations[name][0]
                 median = statistics.median(sampled[name])
+                print(f"    x real time {duration / median:.2f} (every frame "
+                      f"{duration / every:.2f}); vs every frame: boundaries {boundaries}, "
+                      f"hold {hold:.2f} s", file=sys.stderr)  # fmt: skip
                 rows.append(
                     {
                         "preset": quality,

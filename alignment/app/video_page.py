@@ -15,8 +15,7 @@ import streamlit as st
 
 from alignment.app import common
 from alignment.pipeline.setup import PRESETS, open_estimator
-from alignment.pipeline.video import VideoError, analyse_video, save_outputs
-from alignment.session.sampling import MIN_RATE_HZ
+from alignment.pipeline.video import MIN_RATE_HZ, VideoError, analyse_video, save_outputs
 from alignment.settings import DEFAULT_RATE_HZ
 
 VIDEO_TYPES = ("mp4", "mov", "webm", "mkv", "avi")

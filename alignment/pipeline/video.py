@@ -16,13 +16,14 @@ from alignment.estimators.base import PoseEstimator
 from alignment.io.outputs import AtomicOutput, write_each
 from alignment.io.video import FrameReader, VideoError, VideoInfo, VideoWriter
 from alignment.present.overlay import FrameView, draw_frame, frame_view
-from alignment.session.sampling import RateSampler
+from alignment.session.sampling import MIN_RATE_HZ, RateSampler
 from alignment.session.summary import Summary
 from alignment.session.timeline import FrameRecord
 from alignment.session.tracker import SessionTracker
 from alignment.settings import DEFAULT_LEVEL, DEFAULT_RATE_HZ
 
 __all__ = [
+    "MIN_RATE_HZ",
     "Summary",
     "VideoError",
     "VideoResult",
