@@ -6,7 +6,7 @@ side: a person in the pose for most of it), repeats it by copying the compressed
 (never the repository). Then runs the command in a child process for each file and reports the
 child's peak RSS (os.wait4 rusage), its RSS sampled along the run (/proc), and the time taken.
 
-    python benchmarks/video_memory.py [--quality fast] [--every 1] [--minutes 1 10]
+    python benchmarks/video_memory.py [--quality fast] [--rate all] [--minutes 1 10]
                                       [--out] [--shared ../shared] [--keep DIR]
 """
 
@@ -24,6 +24,7 @@ from pathlib import Path
 import av
 
 from alignment.io.clips import Shot, build_clip
+from alignment.session.sampling import parse_rate
 
 ROOT = Path(__file__).resolve().parents[1]
 FPS = 30
@@ -118,7 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--quality", default="fast")
-    parser.add_argument("--every", type=int, default=1)
+    parser.add_argument("--rate", default="all", help="as `alignment video --rate` (all)")
     parser.add_argument("--minutes", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--out", action="store_true", help="also write the annotated video")
     parser.add_argument(
@@ -147,8 +148,8 @@ def main() -> None:
                 "video",
                 str(path),
                 "--quiet",
-                "--every",
-                str(args.every),
+                "--rate",
+                args.rate,
                 "--quality",
                 args.quality,
                 "--model",
@@ -163,7 +164,8 @@ def main() -> None:
             if args.out:
                 argv += ["--out", str(tmp / "annotated.mp4")]
             result = run_measured(argv)
-            frames = minutes * 60 * FPS // args.every
+            rate = parse_rate(args.rate)
+            frames = minutes * 60 * (FPS if rate is None else min(FPS, rate))
             curve = result["samples"]
             quarter = (
                 [curve[int(q * (len(curve) - 1))][1] for q in (0.25, 0.5, 0.75, 1.0)]
@@ -178,7 +180,7 @@ def main() -> None:
                 file=sys.stderr,
             )
 
-    flags = f"--every {args.every} --quality {args.quality} --json --csv --plot" + (
+    flags = f"--rate {args.rate} --quality {args.quality} --json --csv --plot" + (
         " --out" if args.out else ""
     )
     print()

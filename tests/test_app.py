@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from alignment.app import common
 from alignment.cli.app import app_environment, streamlit_command
-from alignment.settings import ICE_ENV, LEVEL_ENV, POSE_ENV, QUALITY_ENV
+from alignment.settings import ICE_ENV, LEVEL_ENV, POSE_ENV, QUALITY_ENV, VIDEO_QUALITY_ENV
 
 MODELS = SHARED / "models"
 JANU = SHARED / "samples" / "images" / "janu" / "y82ukr_30.jpg"
@@ -49,7 +49,7 @@ def shared(monkeypatch: pytest.MonkeyPatch) -> Path:
     ):
         pytest.skip(f"needs the shared photos and models in {SHARED} (not present)")
     monkeypatch.setenv("ALIGNMENT_MODEL", str(MODELS))
-    for name in (POSE_ENV, LEVEL_ENV, ICE_ENV, QUALITY_ENV):
+    for name in (POSE_ENV, LEVEL_ENV, ICE_ENV, QUALITY_ENV, VIDEO_QUALITY_ENV):
         monkeypatch.delenv(name, raising=False)
     return SHARED
 
@@ -168,7 +168,7 @@ def test_video_page_summary_hold_time_and_downloads(shared: Path, session_clip: 
     metrics = {m.label: m.value for m in at.metric}
     held = float(metrics["Left leg extended: held"].split()[0])
     assert 2.0 <= held <= 4.5, metrics  # the clip holds the pose (left leg) for 4 s
-    assert metrics["Frames analysed"] == "180"
+    assert metrics["Frames analysed"] == "60"  # 10 a second, as the CLI
     assert any("Only one side was seen" in t for t in texts(at, "info"))  # asymmetry
     summary_text = "\n".join(texts(at, "code"))
     assert "Left leg extended: held" in summary_text and "rounded_back" in summary_text
@@ -184,7 +184,12 @@ def test_video_page_summary_hold_time_and_downloads(shared: Path, session_clip: 
     assert summary["sides"]["left"]["hold_seconds"] == pytest.approx(held, abs=0.05)
     assert summary["video"]["path"] == "session.mp4"  # not the temporary file
     assert result.csv.decode().splitlines()[0].startswith("time_s,state,extended_leg,")
-    assert len(result.csv.decode().splitlines()) == 181
+    assert len(result.csv.decode().splitlines()) == 61
+    assert summary["video"]["rate_hz"] == 10 and summary["video"]["frames_written"] == 180
+    assert summary["video"]["models"] == [
+        "pose_landmarker_full.task",
+        "movenet_singlepose_thunder.onnx",
+    ]  # the CLI's default preset for videos (balanced), not the photos' one
     assert result.video[4:8] == b"ftyp" and result.plot[:4] == b"\x89PNG"
 
     # Reruns use the stored result.
@@ -378,10 +383,10 @@ def test_launch_command_and_environment(tmp_path: Path) -> None:
     assert options["--browser.gatherUsageStats"] == "false"
     assert options["--server.fileWatcherType"] == "none"
     models = [tmp_path / "m.task", tmp_path / "n.onnx"]
-    env = app_environment(models, "janu_sirsasana", "gentle", "accurate")
+    env = app_environment(models, "janu_sirsasana", "gentle", "accurate", "balanced")
     assert env["ALIGNMENT_MODEL"] == f"{models[0]}:{models[1]}"
     assert env[POSE_ENV] == "janu_sirsasana" and env[LEVEL_ENV] == "gentle"
-    assert env[QUALITY_ENV] == "accurate"
+    assert env[QUALITY_ENV] == "accurate" and env[VIDEO_QUALITY_ENV] == "balanced"
 
 
 def test_only_the_live_page_imports_webrtc() -> None:

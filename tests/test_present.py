@@ -190,7 +190,7 @@ def test_video_progress_ends_at_the_frames_read(tmp_path: Path) -> None:
         POSE,
         StillEstimator(recorded("janu/y82ukr_2.jpg")),
         "standard",
-        1,
+        None,  # every frame
         on_progress=lambda done, total, rate: reports.append((done, total)),
     )
     assert reports and reports[-1] == (40, 40)

@@ -41,10 +41,10 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         str(files["t.csv"]),
         "--plot",
         str(files["p.png"]),
-        "--every",
-        "2",
+        "--rate",
+        "15",
         "--quiet",
-    ]  # the default (full) model: the lite one does not see this photo's pose
+    ]  # every 2nd frame of 30 fps analysed; the annotated video has them all
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ALIGNMENT_MODEL", str(models))
         status = main(argv)
@@ -63,9 +63,9 @@ def test_annotated_video_is_browser_playable_h264(outputs: dict) -> None:
         assert stream.codec_context.name == "h264"
         assert stream.codec_context.pix_fmt == "yuv420p"
         assert (stream.codec_context.width, stream.codec_context.height) == (640, 480)
-        assert float(stream.average_rate) == pytest.approx(15.0)  # every 2nd frame of 30 fps
+        assert float(stream.average_rate) == pytest.approx(30.0)  # the source's frames, all
         frames = sum(1 for _ in container.decode(stream))
-    assert frames == 90  # 180 frames, every 2nd one analysed and drawn
+    assert frames == 180  # every frame drawn, every 2nd one analysed
 
 
 def test_json_summary(outputs: dict) -> None:
@@ -79,7 +79,10 @@ def test_json_summary(outputs: dict) -> None:
         assert summary["sides"][side]["hold_seconds"] == pytest.approx(3.0, abs=0.5)
     assert summary["asymmetry"]["compared"] is True
     assert [f["rule"] for f in summary["faults"]] == ["rounded_back"]
-    assert summary["video"]["every"] == 2 and summary["video"]["damage"] is None
+    video = summary["video"]
+    assert video["rate_hz"] == 15 and video["damage"] is None
+    assert (video["frames_read"], video["frames_written"]) == (180, 180)
+    assert video["held_max_s"] == pytest.approx(1 / 30, abs=2e-3)  # one frame, then analysed
     assert summary["video"]["width"] == 640 and summary["video"]["height"] == 480
 
 
@@ -113,9 +116,9 @@ def test_summary_is_printed(
     monkeypatch.setenv("ALIGNMENT_MODEL", str(SHARED / "models"))
     clip = tmp_path / "short.mp4"
     build_clip([Shot(janu, 2.0)], clip, fps=30, size=(320, 240))
-    assert main(["video", str(clip), "--every", "3", "--quiet"]) == 0
+    assert main(["video", str(clip), "--quiet"]) == 0  # 10 analyses a second: every 3rd frame
     out, err = capsys.readouterr()
-    assert out.startswith("Session: 2.0 s, 20 frames")
+    assert out.startswith("Session: 2.0 s, 20 frames analysed (10 a second) of 60 read")
     assert "Segments:" in out and "(left leg extended)" in out
     assert "Left leg extended: held" in out and "Right leg extended: not seen in the pose" in out
     assert "Only one side was seen in the pose" in out

@@ -549,12 +549,12 @@ def test_no_fault_is_claimed_in_dandasana(session_clip) -> None:
 )
 def test_real_videos_are_not_the_pose(name: str, quality: str) -> None:
     """Warrior II, Down Dog, a backbend, child pose, people not doing yoga: processed without
-    error, never taken for Janu Sirsasana, no Janu fault claimed (every 4th frame), by the
-    live preset and by the default one for videos."""
+    error, never taken for Janu Sirsasana, no Janu fault claimed (at the default rate), by
+    the live preset and by the default one for videos."""
     path = shared_dir("samples", "videos", name)
     pose = load_pose("janu_sirsasana", quality)
     with open_estimator(quality, "video", [shared_dir("models")], allow_download=False) as est:
-        result = analyse_video(path, pose, est, every=4)
+        result = analyse_video(path, pose, est)
     summary = result.summary
     assert result.damage is None, result.damage
     assert summary["frames_analysed"] >= 5
@@ -642,8 +642,10 @@ def test_cli_refuses_every_zero(
     grey = tmp_path / "grey.png"
     cv2.imwrite(str(grey), np.full((120, 160, 3), 128, np.uint8))
     build_clip([Shot(grey, 0.5)], path, size=(160, 120))
-    assert main(["video", str(path), "--every", "0", "--quiet"]) == 2
-    assert "--every must be 1 or more" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:  # argparse's own error, before any work
+        main(["video", str(path), "--rate", "0", "--quiet"])
+    assert stopped.value.code == 2
+    assert "--rate: the rate must be at least 2 analyses a second" in capsys.readouterr().err
 
 
 def grey_clip(tmp: Path, seconds: float, name: str = "empty.mp4") -> Path:
@@ -663,7 +665,7 @@ def test_truncated_video_keeps_its_frames(
     data = full.read_bytes()
     cut.write_bytes(data[: int(len(data) * 0.6)])
     with open_estimator(QUALITY, "video", [shared_models], allow_download=False) as estimator:
-        result = analyse_video(cut, POSE, estimator)
+        result = analyse_video(cut, POSE, estimator, rate=None)  # every frame
     assert result.damage is not None and "truncated" in result.damage
     assert 0 < len(result.records) < 120
     assert len(result.records) == result.summary["video"]["frames_read"]
@@ -684,7 +686,7 @@ def test_video_with_nobody(tmp_path: Path, shared_models: Path) -> None:
         result = analyse_video(path, POSE, estimator)
     summary = result.summary
     assert result.damage is None
-    assert summary["frames_analysed"] == 60
+    assert summary["frames_analysed"] == 20  # 10 a second of the 60 frames
     assert any("nobody was found" in w for w in summary["warnings"]), summary["warnings"]
     assert {s["kind"] for s in summary["segments"]} == {NOT_IN_FRAME}
     assert summary["faults"] == [] and summary["asymmetry"]["compared"] is False

@@ -20,6 +20,7 @@ from alignment.pipeline.setup import (  # noqa: F401 (PoseRules: the pages' type
     LIVE_QUALITY,
     PHOTO_QUALITY,
     QUALITIES,
+    VIDEO_QUALITY,
     ModelNotFoundError,
     PoseRules,
     RuleFileError,
@@ -40,6 +41,7 @@ from alignment.settings import (
     MODEL_ENV,
     POSE_ENV,
     QUALITY_ENV,
+    VIDEO_QUALITY_ENV,
 )
 
 LEVEL_KEY = "level"  # st.session_state key of the level chosen (kept across pages)
@@ -56,14 +58,16 @@ class Settings:
     """What the app was started with (see `alignment app`)."""
 
     models: list[Path]  # every model file the app uses (shown in the sidebar)
-    pose: PoseRules | None  # with the bounds of the photo and video preset
+    pose: PoseRules | None  # with the bounds of the photo preset
     live_pose: PoseRules | None  # with the bounds of the live preset
     level: str
-    quality: str  # the preset for photos and videos
+    quality: str  # the preset for photos
     ice_servers: list[dict[str, Any]]
     error: str | None = None  # why the app cannot analyse anything, for the user
     # The files of each preset the app uses (each preset is opened with its own files).
     preset_models: dict[str, list[Path]] = field(default_factory=dict)
+    video_quality: str = VIDEO_QUALITY  # the preset for recorded videos, as the CLI's
+    video_pose: PoseRules | None = None  # with the bounds of the video preset
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,9 @@ class Ready:
     quality: str
     ice_servers: list[dict[str, Any]]
     live_models: list[Path] = field(default_factory=list)  # the files of LIVE_QUALITY
+    video_quality: str = VIDEO_QUALITY  # the Video page's preset
+    video_models: list[Path] = field(default_factory=list)  # its files
+    video_pose: PoseRules | None = None  # with its bounds
 
 
 def parse_ice_servers(raw: str | None) -> list[dict[str, Any]]:
@@ -94,22 +101,29 @@ def parse_ice_servers(raw: str | None) -> list[dict[str, Any]]:
 
 @st.cache_resource(show_spinner=False)
 def _load_settings(
-    model_env: str, pose_name: str, level: str, quality: str, ice_env: str
+    model_env: str,
+    pose_name: str,
+    level: str,
+    quality: str,
+    ice_env: str,
+    video_quality: str = VIDEO_QUALITY,
 ) -> Settings:
     problems = []
     level = level if level in LEVELS else DEFAULT_LEVEL
     quality = quality if quality in QUALITIES else PHOTO_QUALITY
+    video_quality = video_quality if video_quality in QUALITIES else VIDEO_QUALITY
     try:
         pose: PoseRules | None = load_pose(pose_name, quality)
         live_pose: PoseRules | None = load_pose(pose_name, LIVE_QUALITY)
+        video_pose: PoseRules | None = load_pose(pose_name, video_quality)
     except RuleFileError as exc:
-        pose = live_pose = None
+        pose = live_pose = video_pose = None
         problems.append(str(exc))
     models: list[Path] = []
     preset_models: dict[str, list[Path]] = {}
     try:
         paths = [p for p in model_env.split(os.pathsep) if p]
-        for preset in dict.fromkeys((quality, LIVE_QUALITY)):
+        for preset in dict.fromkeys((quality, LIVE_QUALITY, video_quality)):
             preset_models[preset] = model_files(preset, paths, allow_download=False)
             models += preset_models[preset]
     except (ModelNotFoundError, ValueError) as exc:
@@ -129,6 +143,8 @@ def _load_settings(
         ice_servers,
         "; ".join(problems) or None,
         preset_models,
+        video_quality,
+        video_pose,
     )
 
 
@@ -140,6 +156,7 @@ def settings() -> Settings:
         os.environ.get(LEVEL_ENV, "") or DEFAULT_LEVEL,
         os.environ.get(QUALITY_ENV, "") or PHOTO_QUALITY,
         os.environ.get(ICE_ENV, ""),
+        os.environ.get(VIDEO_QUALITY_ENV, "") or VIDEO_QUALITY,
     )
 
 
@@ -171,7 +188,12 @@ def current_level() -> str:
 def ready() -> Ready | None:
     """The models and the pose when all are usable; otherwise shows why and returns None."""
     current = settings()
-    if not current.models or current.pose is None or current.live_pose is None:
+    if (
+        not current.models
+        or current.pose is None
+        or current.live_pose is None
+        or current.video_pose is None
+    ):
         st.error(f"The app cannot analyse anything: {current.error}")
         return None
     if current.error:  # e.g. a bad $ALIGNMENT_ICE_SERVERS: say so, go on
@@ -183,6 +205,9 @@ def ready() -> Ready | None:
         current.quality,
         current.ice_servers,
         current.preset_models[LIVE_QUALITY],
+        current.video_quality,
+        current.preset_models[current.video_quality],
+        current.video_pose,
     )
 
 

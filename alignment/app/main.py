@@ -79,7 +79,8 @@ def main() -> None:
     on_live = navigation.title == live.title  # (the default page's url_path is "")
     if not on_live:
         left_live_page()
-    sidebar(settings, LIVE_QUALITY if on_live else settings.quality, level=not on_live)
+    page_quality = {live.title: LIVE_QUALITY, "Video": settings.video_quality}
+    sidebar(settings, page_quality.get(navigation.title, settings.quality), level=not on_live)
     navigation.run()
 
 

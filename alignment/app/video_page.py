@@ -14,8 +14,9 @@ from typing import Any
 import streamlit as st
 
 from alignment.app import common
-from alignment.pipeline.setup import open_estimator
-from alignment.pipeline.video import VideoError, analyse_video, save_outputs
+from alignment.pipeline.setup import PRESETS, open_estimator
+from alignment.pipeline.video import MIN_RATE_HZ, VideoError, analyse_video, save_outputs
+from alignment.settings import DEFAULT_RATE_HZ
 
 VIDEO_TYPES = ("mp4", "mov", "webm", "mkv", "avi")
 RESULT_KEY = "video_result"
@@ -41,7 +42,8 @@ def _stem(name: str) -> str:
 
 
 class _ProgressFeed:
-    """Feeds st.progress from analyse_video's on_progress, at most ~5 updates a second."""
+    """Feeds st.progress from analyse_video's on_progress (the frames read, of the number
+    expected), at most ~5 updates a second."""
 
     def __init__(self) -> None:
         self.bar = st.progress(0.0, text="Reading the video...")
@@ -55,19 +57,20 @@ class _ProgressFeed:
         if total:
             self.bar.progress(
                 min(done / total, 1.0),
-                text=f"Analysing: frame {done} of {total} ({fps:.0f} frames/s)",
+                text=f"Analysing: frame {done} of {total} ({fps:.0f} frames/s read)",
             )
         else:
             self.bar.progress(
-                (done % 100) / 100, text=f"Analysing: frame {done} ({fps:.0f} frames/s)"
+                (done % 100) / 100, text=f"Analysing: frame {done} ({fps:.0f} frames/s read)"
             )
 
 
 def analyse_upload(
-    name: str, data: bytes, key: tuple, ready: common.Ready, level: str, every: int
+    name: str, data: bytes, key: tuple, ready: common.Ready, level: str, rate: float
 ) -> VideoPageResult:
     """Run the video pipeline on uploaded bytes, in a temporary folder removed afterwards."""
     result = VideoPageResult(key=key, name=name)
+    pose = ready.video_pose or ready.pose
     workdir = Path(tempfile.mkdtemp(prefix="alignment-video-"))
     try:
         src = workdir / f"upload{Path(name).suffix.lower()}"
@@ -76,10 +79,10 @@ def analyse_upload(
         feed = _ProgressFeed()
         try:
             with open_estimator(
-                ready.quality, "video", ready.models, allow_download=False
+                ready.video_quality, "video", ready.video_models, allow_download=False
             ) as estimator:
                 analysed = analyse_video(
-                    src, ready.pose, estimator, level, every, out=out, on_progress=feed
+                    src, pose, estimator, level, rate, out=out, on_progress=feed
                 )
         except VideoError as exc:
             reason = str(exc).replace(f"{src}: ", "").replace(str(src), name)
@@ -95,9 +98,7 @@ def analyse_upload(
         result.summary = summary
         result.video = out.read_bytes() if analysed.video_written else None
         files = {kind: workdir / f"{kind}.{kind}" for kind in ("json", "csv", "png")}
-        problems = save_outputs(
-            analysed, ready.pose, level, files["json"], files["csv"], files["png"]
-        )
+        problems = save_outputs(analysed, pose, level, files["json"], files["csv"], files["png"])
         result.error = "; ".join(problems) or None
         result.json, result.csv, result.plot = (
             files[k].read_bytes() if files[k].exists() else None for k in ("json", "csv", "png")
@@ -148,31 +149,44 @@ def render() -> None:
         return
     ready, level = started
     st.caption(
-        f"Analyse a recorded practice session of {ready.pose.name} (level: {level}). "
+        f"Analyse a recorded practice session of {ready.pose.name} (level: {level}; models: "
+        f"{ready.video_quality}, {PRESETS[ready.video_quality].description}). "
         "Film side-on, with the whole body in the picture."
     )
     pick, speed = st.columns([4, 1])
     upload = pick.file_uploader(
         f"A video ({', '.join(VIDEO_TYPES)})",
         key=UPLOAD_KEY,
-        help="Analysed frame by frame on the computer running the app.",
+        help="Analysed on the computer running the app.",
     )
-    every = int(
+    rate = float(
         speed.number_input(
-            "Analyse every Nth frame",
-            min_value=1,
-            max_value=10,
-            value=1,
-            help="2 or 3 is faster on long videos; 1 is the most precise.",
+            "Analyses a second",
+            min_value=MIN_RATE_HZ,
+            max_value=120.0,
+            value=DEFAULT_RATE_HZ,
+            step=1.0,
+            format="%g",
+            help="Whatever the video's frame rate. The annotated video keeps every frame and "
+            "shows the last analysis in between; at or above the video's frame rate, every "
+            "frame is analysed (slower, and hardly different for a pose held for seconds).",
         )
     )
     if upload is None:
         st.info("Upload a video to analyse it.")
         return
-    key = (upload.file_id, upload.name, upload.size, level, every, ready.quality, ready.pose.id)
+    key = (
+        upload.file_id,
+        upload.name,
+        upload.size,
+        level,
+        rate,
+        ready.video_quality,
+        ready.pose.id,
+    )
     result: VideoPageResult | None = st.session_state.get(RESULT_KEY)
     if result is None or result.key != key:
         st.session_state.pop(RESULT_KEY, None)  # free the previous video first
-        result = analyse_upload(upload.name, upload.getvalue(), key, ready, level, every)
+        result = analyse_upload(upload.name, upload.getvalue(), key, ready, level, rate)
         st.session_state[RESULT_KEY] = result
-    show_result(result, ready.pose)
+    show_result(result, ready.video_pose or ready.pose)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import model_files
-from alignment.settings import LEVEL_ENV, MODEL_ENV, POSE_ENV, QUALITY_ENV
+from alignment.settings import LEVEL_ENV, MODEL_ENV, POSE_ENV, QUALITY_ENV, VIDEO_QUALITY_ENV
 
 MAIN_SCRIPT = Path(__file__).resolve().parents[1] / "app" / "main.py"
 
@@ -43,14 +43,17 @@ def streamlit_command(port: int, address: str) -> list[str]:
     ]
 
 
-def app_environment(models: list[Path], pose: str, level: str, quality: str) -> dict[str, str]:
+def app_environment(
+    models: list[Path], pose: str, level: str, quality: str, video_quality: str
+) -> dict[str, str]:
     """The environment of the app process: the resolved model files, the pose, the level and
-    the preset for photos and videos."""
+    the presets for photos and for videos."""
     env = dict(os.environ)
     env[MODEL_ENV] = os.pathsep.join(str(m) for m in models)
     env[POSE_ENV] = pose
     env[LEVEL_ENV] = level
     env[QUALITY_ENV] = quality
+    env[VIDEO_QUALITY_ENV] = video_quality
     env.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return env
@@ -60,11 +63,17 @@ def launch(args: argparse.Namespace, pose: PoseRules) -> int:
     """Start the app on --address:--port and return its exit code. Every model the app needs
     is found (or downloaded) first. SIGTERM and Ctrl-C are passed on to the app, so stopping
     this process stops the server too."""
-    models = model_files(args.quality, args.model) + model_files(args.live_quality, args.model)
+    models = [
+        path
+        for quality in (args.quality, args.live_quality, args.video_quality)
+        for path in model_files(quality, args.model)
+    ]
     port, address = args.port, args.address
     scheme = "https" if os.environ.get("STREAMLIT_SERVER_SSL_CERT_FILE") else "http"
     print(f"Starting the app on {scheme}://{address}:{port} (Ctrl-C to stop)", file=sys.stderr)
-    env = app_environment(list(dict.fromkeys(models)), args.pose, args.level, args.quality)
+    env = app_environment(
+        list(dict.fromkeys(models)), args.pose, args.level, args.quality, args.video_quality
+    )
     proc = subprocess.Popen(streamlit_command(port, address), env=env)
 
     def forward(signum: int, _frame: object) -> None:

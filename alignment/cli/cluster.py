@@ -81,7 +81,7 @@ def run_on_ray(args: argparse.Namespace, pose: PoseRules) -> int:
         "address": args.ray or None,
     }
     if not image:
-        options["every"] = args.every
+        options["rate"] = args.rate
     run = cluster.run_photos if image else cluster.run_videos
     joined = cluster.joined()  # by the caller (tests): theirs to leave
     try:
@@ -111,14 +111,11 @@ def _ray_mode_error(args: argparse.Namespace) -> str | None:
         return f"--actors must be 1 or more, got {args.actors}"
     if args.cpus_per_actor <= 0:
         return f"--cpus-per-actor must be more than 0, got {args.cpus_per_actor}"
-    if args.command == "video":
-        if args.out or args.plot:
-            return (
-                "with --ray, each video's summary, timeline and plot go to RESULTS/videos/ and "
-                "the annotated videos below --annotate DIR; --out and --plot are for one video"
-            )
-        if args.every < 1:
-            return f"--every must be 1 or more, got {args.every}"
+    if args.command == "video" and (args.out or args.plot):
+        return (
+            "with --ray, each video's summary, timeline and plot go to RESULTS/videos/ and "
+            "the annotated videos below --annotate DIR; --out and --plot are for one video"
+        )
     return cluster.ray_missing(args.ray or None)
 
 

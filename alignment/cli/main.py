@@ -22,7 +22,8 @@ from alignment.estimators.presets import (
     QUALITIES,
     VIDEO_QUALITY,
 )
-from alignment.settings import DEFAULT_LEVEL, DEFAULT_POSE, LEVELS, MODEL_ENV
+from alignment.session.sampling import ALL_FRAMES, MIN_RATE_HZ, parse_rate
+from alignment.settings import DEFAULT_LEVEL, DEFAULT_POSE, DEFAULT_RATE_HZ, LEVELS, MODEL_ENV
 
 
 def _version() -> str:
@@ -59,6 +60,14 @@ def _common(parser: argparse.ArgumentParser, default_quality: str, used_for: str
         default=DEFAULT_LEVEL,
         help=f"how strict the bounds are (default: {DEFAULT_LEVEL})",
     )
+
+
+def _rate(text: str) -> float | None:
+    """`--rate`, checked by the one rule (alignment.session.sampling.parse_rate)."""
+    try:
+        return parse_rate(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # What `--ray` takes as its ADDRESS: host:port, ray:// or http(s):// addresses, auto, local.
@@ -159,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     video = sub.add_parser(
         "video",
         help="analyse a recorded practice session",
-        description="Analyse a recorded session frame by frame.",
+        description="Analyse a recorded session, a steady number of frames a second.",
     )
     video.add_argument(
         "inputs", nargs="+", metavar="INPUT", help="video file (with --ray: files and folders)"
@@ -175,7 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     video.add_argument("--plot", metavar="FILE", help="measurements over time (.png)")
     video.add_argument(
-        "--every", type=int, default=1, metavar="N", help="analyse every Nth frame (default: 1)"
+        "--rate",
+        type=_rate,
+        default=DEFAULT_RATE_HZ,
+        metavar="HZ",
+        help=f"analyses a second, whatever the video's frame rate (at least {MIN_RATE_HZ:g}; "
+        f"'{ALL_FRAMES}': every frame); the annotated video keeps every frame, showing the last "
+        f"analysis in between (default: {DEFAULT_RATE_HZ:g})",
     )
     video.add_argument("--quiet", action="store_true", help="no progress bar")
     _common(video, VIDEO_QUALITY)
@@ -199,7 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="127.0.0.1",
         help="address to listen on (default: 127.0.0.1, this machine only)",
     )
-    _common(app, PHOTO_QUALITY, f" on the Photos and Video pages (Live uses {LIVE_QUALITY})")
+    _common(app, PHOTO_QUALITY, f" on the Photos page (Live uses {LIVE_QUALITY})")
+    app.add_argument(
+        "--video-quality",
+        choices=QUALITIES,
+        default=VIDEO_QUALITY,
+        help=f"which pose models run on the Video page; default: {VIDEO_QUALITY}, as for "
+        "`alignment video`",
+    )
     app.set_defaults(live_quality=LIVE_QUALITY)
     return parser
 

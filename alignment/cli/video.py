@@ -20,9 +20,6 @@ VIDEO_OUTPUTS = (".mp4", ".webm")
 
 
 def run_video(args: argparse.Namespace, pose: PoseRules) -> int:
-    if args.every < 1:
-        error(f"--every must be 1 or more, got {args.every}")
-        return 2
     if args.out:
         check_output(args.out, "--out", VIDEO_OUTPUTS)
     for flag, path, suffix in (
@@ -38,7 +35,7 @@ def run_video(args: argparse.Namespace, pose: PoseRules) -> int:
         error(str(exc))
         return 2
     with open_estimator(args.quality, "video", args.model) as estimator, stop_on_signals() as stop:
-        bar = Progress(expected_frames(info, args.every), "frames", enabled=not args.quiet)
+        bar = Progress(expected_frames(info), "frames", enabled=not args.quiet)
 
         def progress(done: int, total: int | None, _fps: float) -> None:
             bar.total = total
@@ -51,7 +48,7 @@ def run_video(args: argparse.Namespace, pose: PoseRules) -> int:
                     pose,
                     estimator,
                     args.level,
-                    args.every,
+                    args.rate,
                     args.out,
                     on_progress=progress,
                     stop=stop,

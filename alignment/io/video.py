@@ -66,13 +66,33 @@ class VideoInfo:
     codec: str
 
 
-@dataclass
 class Frame:
-    """One decoded frame."""
+    """One decoded frame. Its picture is converted to RGB (and turned as a player shows it)
+    only when `rgb` is first read: a frame that is neither analysed nor drawn costs the
+    decoding alone."""
 
-    index: int  # index in the decoded stream
-    time_s: float  # presentation time from pts*time_base, relative to the first frame
-    rgb: np.ndarray  # HxWx3 uint8, RGB, rotation metadata already applied
+    def __init__(
+        self,
+        index: int,
+        time_s: float,
+        decoded: av.VideoFrame,
+        matrix: Sequence[int] | None = None,
+        rotation_deg: int = 0,
+    ) -> None:
+        self.index = index  # index in the decoded stream
+        self.time_s = time_s  # presentation time from pts*time_base, from the first frame
+        self._decoded: av.VideoFrame | None = decoded
+        self._turn = (matrix, rotation_deg)
+        self._rgb: np.ndarray | None = None
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """HxWx3 uint8, RGB, rotation metadata applied."""
+        if self._rgb is None:
+            assert self._decoded is not None
+            self._rgb = apply_display_matrix(self._decoded.to_ndarray(format="rgb24"), *self._turn)
+            self._decoded = None  # the decoder's buffer is not held any longer
+        return self._rgb
 
 
 # --------------------------------------------------------------------------- rotation
@@ -242,9 +262,10 @@ def _make_info(
 
 
 class FrameReader:
-    """Stream frames from a video file.
+    """Stream frames from a video file, every one of them (which to analyse is the caller's
+    choice: a frame whose `rgb` is never read is only decoded).
 
-    ``with FrameReader(path, every=1) as reader: for frame in reader: ...``
+    ``with FrameReader(path) as reader: for frame in reader: ...``
 
     Opening raises :class:`VideoError` when the file is missing, cannot be opened or has no
     video stream. Damaged data inside the file is skipped (each stretch lost is in
@@ -252,11 +273,8 @@ class FrameReader:
     :attr:`damage`; a file that decodes to nothing leaves :attr:`frames_read` at 0.
     """
 
-    def __init__(self, path: str | os.PathLike[str], every: int = 1) -> None:
-        if every < 1:
-            raise ValueError(f"every must be >= 1, got {every}")
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = str(path)
-        self.every = int(every)
         self.frames_read = 0  # frames yielded
         self.damage: str | None = None
         self.gaps: list[tuple[float, float]] = []  # (from, to) s: damaged stretches skipped
@@ -325,13 +343,8 @@ class FrameReader:
             if self._gap_open is not None:
                 self.gaps.append((self._gap_open, self._last_time))
                 self._gap_open = None
-            if index % self.every:
-                continue
-            rgb = apply_display_matrix(
-                av_frame.to_ndarray(format="rgb24"), self._matrix, self._rotation
-            )
             self.frames_read += 1
-            yield Frame(index=index, time_s=self._last_time, rgb=rgb)
+            yield Frame(index, self._last_time, av_frame, self._matrix, self._rotation)
         if self.damage is None and prev_pts_time is not None:
             self._check_complete(prev_pts_time)
 

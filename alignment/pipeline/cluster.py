@@ -38,6 +38,7 @@ from alignment.io.outputs import mirrored_names
 from alignment.io.progress import Progress
 from alignment.io.record_log import RecordLog
 from alignment.io.video import VIDEO_SUFFIXES
+from alignment.settings import DEFAULT_RATE_HZ
 
 RAY_MISSING = "--ray needs Ray: pip install 'janu-alignment[ray]'"
 ANNOTATED_VIDEO = ".mp4"
@@ -191,7 +192,7 @@ def run_videos(
     pose: PoseRules,
     level: str,
     quality: str,
-    every: int = 1,
+    rate: float | None = DEFAULT_RATE_HZ,
     model_paths: Sequence[str] = (),
     annotate: str | None = None,
     single_folder: bool = False,
@@ -208,8 +209,8 @@ def run_videos(
         "videos",
         listing.files,
         results,
-        settings={"command": "video", "level": level, "quality": quality, "every": every},
-        worker_kwargs={"pose": pose, "level": level, "quality": quality, "every": every},
+        settings={"command": "video", "level": level, "quality": quality, "rate": rate},
+        worker_kwargs={"pose": pose, "level": level, "quality": quality, "rate": rate},
         model_paths=model_paths,
         sides=_below(storage.join(results, "videos"), stems),
         annotated=_below(annotate, {p: s + ANNOTATED_VIDEO for p, s in stems.items()}),

@@ -34,6 +34,7 @@ from alignment.io.video import VideoError, probe
 from alignment.pipeline.photo import PhotoChecker
 from alignment.pipeline.video import analyse_video, save_outputs
 from alignment.present.report import error_record, video_record
+from alignment.settings import DEFAULT_RATE_HZ
 
 OUT_SCHEMA = pa.schema(
     [
@@ -123,13 +124,13 @@ class _Worker:
         models: Shipment,
         guard: Any,
         local_results: bool,
-        every: int = 1,
+        rate: float | None = DEFAULT_RATE_HZ,
         max_crashes: int = 2,
         estimator_factory: EstimatorFactory | None = None,
         before_file: Callable[[str], None] | None = None,
     ) -> None:
         os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging, as the CLI
-        self.pose, self.level, self.every = pose, level, every
+        self.pose, self.level, self.rate = pose, level, rate
         self.guard, self.max_crashes, self.local_results = guard, max_crashes, local_results
         self.before_file = before_file
         if estimator_factory is None:
@@ -246,7 +247,7 @@ class VideoWorker(_Worker):
             probe(local)
             out = work / f"annotated{PurePosixPath(annotated).suffix}" if annotated else None
             with self.estimator("video") as estimator:
-                result = analyse_video(local, self.pose, estimator, self.level, self.every, out)
+                result = analyse_video(local, self.pose, estimator, self.level, self.rate, out)
         except (storage.StorageError, VideoError, ValueError) as exc:
             return self.failure(path, str(exc).replace(local, path)), [], []
         result.summary["video"]["path"] = path

@@ -12,6 +12,7 @@ from alignment.estimators.presets import (
     PHOTO_QUALITY,
     PRESETS,
     QUALITIES,
+    VIDEO_QUALITY,
     model_files,
     open_estimator,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "PHOTO_QUALITY",
     "PRESETS",
     "QUALITIES",
+    "VIDEO_QUALITY",
     "ModelNotFoundError",
     "PoseEstimator",
     "PoseRules",

@@ -15,13 +15,15 @@ from alignment.core.rules import PoseRules
 from alignment.estimators.base import PoseEstimator
 from alignment.io.outputs import AtomicOutput, write_each
 from alignment.io.video import FrameReader, VideoError, VideoInfo, VideoWriter
-from alignment.present.overlay import draw_frame, frame_view
+from alignment.present.overlay import FrameView, draw_frame, frame_view
+from alignment.session.sampling import MIN_RATE_HZ, RateSampler
 from alignment.session.summary import Summary
 from alignment.session.timeline import FrameRecord
 from alignment.session.tracker import SessionTracker
-from alignment.settings import DEFAULT_LEVEL
+from alignment.settings import DEFAULT_LEVEL, DEFAULT_RATE_HZ
 
 __all__ = [
+    "MIN_RATE_HZ",
     "Summary",
     "VideoError",
     "VideoResult",
@@ -45,13 +47,14 @@ class VideoResult:
     video_written: bool = False  # the annotated copy asked for is complete and in place
 
 
-def expected_frames(info: VideoInfo, every: int) -> int | None:
-    """Frames that reading every `every`th frame should yield (0, every, 2*every, ...), from
-    what the container declares (an estimate: progress corrects it as frames are read)."""
-    count = info.frame_count
-    if not count and info.duration_s and info.fps:
-        count = round(info.duration_s * info.fps)
-    return -(-count // every) if count else None
+def expected_frames(info: VideoInfo) -> int | None:
+    """Frames the file should yield, from what the container declares: its duration times its
+    frame rate where it gives both (the frame count some containers declare includes frames an
+    edit list leaves out: 160 for 113 shown), else its frame count. An estimate: progress
+    corrects it as the frames are read."""
+    if info.duration_s and info.fps:
+        return max(1, round(info.duration_s * info.fps))
+    return info.frame_count or None
 
 
 def analyse_video(
@@ -59,42 +62,54 @@ def analyse_video(
     pose: PoseRules,
     estimator: PoseEstimator,
     level: str = DEFAULT_LEVEL,
-    every: int = 1,
+    rate: float | None = DEFAULT_RATE_HZ,
     out: str | Path | None = None,
     on_progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
 ) -> VideoResult:
-    """Stream the video through the (video-mode) estimator and the session tracker; optionally
-    write the annotated copy (atomically: it appears complete or not at all).
+    """Stream the video through the (video-mode) estimator and the session tracker, analysing
+    `rate` frames a second (None: every frame; see session.sampling); optionally write the
+    annotated copy (atomically: it appears complete or not at all).
 
-    A video damaged part way keeps (and reports) the frames it could decode. When `stop` is
-    set the reading stops and the result covers what was analysed (`summary["partial"]`). An
-    annotated copy that cannot be written (a full disk) is dropped with a warning; the analysis
-    goes on. Raises VideoError when the file cannot be read at all."""
-    if every < 1:
-        raise ValueError("--every must be 1 or more")
+    The annotated copy has every frame of the file: a frame between two analyses shows the
+    last analysis (its skeleton, verdict and timers, held; `summary["video"]["held_max_s"]`
+    is the longest any was held). The progress counts the frames read. A video damaged part
+    way keeps (and reports) the frames it could decode. When `stop` is set the reading stops
+    and the result covers what was analysed (`summary["partial"]`). An annotated copy that
+    cannot be written (a full disk) is dropped with a warning; the analysis goes on. Raises
+    VideoError when the file cannot be read at all, ValueError for a bad rate."""
+    sampler = RateSampler(rate)
     if out is not None and Path(out).resolve() == Path(path).resolve():
         raise VideoError(f"{out}: the annotated video would overwrite the video being read")
     tracker = SessionTracker(pose, level)
     warnings: list[str] = []
     started = time.monotonic()
-    with contextlib.ExitStack() as cleanup, FrameReader(path, every=every) as reader:
+    with contextlib.ExitStack() as cleanup, FrameReader(path) as reader:
         info = reader.info
-        expected = expected_frames(info, every)
+        expected = expected_frames(info)
         writer: VideoWriter | None = None
         target = cleanup.enter_context(AtomicOutput(out)) if out is not None else None
-        crowded = 0  # frames with more than one person in view
+        crowded = 0  # analysed frames with more than one person in view
+        view: FrameView | None = None  # what the last analysis draws
+        analysed_at = 0.0  # the time of the frame it was made on
+        held_max = 0.0  # the longest a view was drawn on frames after its own
         for done, frame in enumerate(reader, start=1):
-            skeleton = estimator.detect(frame.rgb, frame.time_s)
-            crowded += estimator.people_in_last_frame > 1
-            live = tracker.update(frame.time_s, skeleton)
+            if sampler.due(frame.time_s):
+                skeleton = estimator.detect(frame.rgb, frame.time_s)
+                crowded += estimator.people_in_last_frame > 1
+                live = tracker.update(frame.time_s, skeleton)
+                view, analysed_at = None, frame.time_s
             if target is not None:
                 try:
                     if writer is None:
                         height, width = frame.rgb.shape[:2]
-                        writer = VideoWriter(target.path, max(info.fps / every, 1.0), width, height)
-                    view = frame_view(live.verdict, live.feedback, live.skeleton, pose, live.hold_s)
+                        writer = VideoWriter(target.path, info.fps, width, height)
+                    if view is None:
+                        view = frame_view(
+                            live.verdict, live.feedback, live.skeleton, pose, live.hold_s
+                        )
                     writer.write(draw_frame(frame.rgb, view), frame.time_s)
+                    held_max = max(held_max, frame.time_s - analysed_at)
                 except (VideoError, OSError) as exc:
                     # A full disk, say: the rest is still analysed, the video is dropped.
                     warnings.append(f"the annotated video was not written: {exc}")
@@ -110,11 +125,11 @@ def analyse_video(
                 break
         tracker.finish()
         damage, frames, gaps = reader.damage, reader.frames_read, reader.gaps
-        written = False
+        written = 0
         if writer is not None and target is not None:
             try:
                 writer.close()  # finish the file before it is renamed into place
-                written = True
+                written = writer.frames_written
             except (VideoError, OSError) as exc:
                 warnings.append(f"the annotated video was not written: {exc}")
                 target.discard()
@@ -132,7 +147,9 @@ def analyse_video(
         "fps": round(info.fps, 3),
         "rotation_deg": info.rotation_deg,
         "frames_read": frames,
-        "every": every,
+        "rate_hz": sampler.rate,
+        "frames_written": written,
+        "held_max_s": round(held_max, 3) if written else None,
         "damage": damage,
         "gaps": [[round(a, 2), round(b, 2)] for a, b in gaps],
         "models": estimator.models,
@@ -152,13 +169,14 @@ def analyse_video(
         )
     if set(summary["time_by_state"]) <= {"not_in_frame"}:
         warnings.append("nobody was found in this video")
-    if crowded > 0.1 * frames:
+    analysed = len(tracker.records)
+    if crowded > 0.1 * analysed:
         warnings.append(
-            f"more than one person was in view in {crowded / frames:.0%} of the "
+            f"more than one person was in view in {crowded / analysed:.0%} of the "
             "frames: the largest one is judged"
         )
     summary["warnings"] = warnings
-    return VideoResult(summary, tracker.records, info, damage, warnings, len(gaps), written)
+    return VideoResult(summary, tracker.records, info, damage, warnings, len(gaps), written > 0)
 
 
 def save_outputs(

@@ -28,7 +28,13 @@ def photo_table(records: Sequence[PhotoRecord], names: Sequence[str] | None = No
 
 def summary_text(summary: Summary, pose: PoseRules) -> str:
     """What a teacher would say afterwards."""
-    lines = [f"Session: {summary['duration_s']:.1f} s, {summary['frames_analysed']} frames"]
+    head = f"Session: {summary['duration_s']:.1f} s, {summary['frames_analysed']} frames analysed"
+    video = summary.get("video") or {}
+    if video.get("frames_read"):
+        rate = video.get("rate_hz")
+        pace = "every frame" if rate is None else f"{rate:g} a second"
+        head += f" ({pace}) of {video['frames_read']} read"
+    lines = [head]
     if summary.get("partial"):
         lines.append("Partial: the analysis was interrupted; this covers what was analysed.")
     for warning in summary.get("warnings", []):
