@@ -44,15 +44,7 @@ class StillEstimator:
         if self.skeleton is None:
             return None
         height, width = rgb.shape[:2]
-        k = np.array([width / self.skeleton.width, height / self.skeleton.height])
-        return replace(
-            self.skeleton,
-            image=self.skeleton.image * k,
-            width=width,
-            height=height,
-            source="still",
-            outlines=tuple(p * k for p in self.skeleton.outlines),
-        )
+        return replace(self.skeleton.resized(width, height), source="still")
 
     def close(self) -> None:
         pass

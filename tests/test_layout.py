@@ -4,7 +4,6 @@ library, and one function decides what a frame says, whatever the frame came fro
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -140,14 +139,7 @@ def test_photo_video_and_live_say_the_same(name: str, quality: str) -> None:
 def small(skeleton: Skeleton) -> Skeleton:
     """The same skeleton on a picture 640 pixels wide (drawing is quicker; nothing else
     changes: the measurements are ratios and angles)."""
-    k = 640 / skeleton.width
-    return replace(
-        skeleton,
-        image=skeleton.image * k,
-        width=640,
-        height=round(skeleton.height * k),
-        outlines=tuple(p * k for p in skeleton.outlines),
-    )
+    return skeleton.resized(640, round(skeleton.height * 640 / skeleton.width))
 
 
 def edge_colour(picture: np.ndarray) -> np.ndarray:

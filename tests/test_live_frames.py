@@ -22,14 +22,17 @@ from alignment.session.summary import hold_seconds
 from alignment.session.timeline import build_segments
 
 POSE = load_pose("janu_sirsasana", "fast")  # the live preset's bounds
-LEFT = recorded("janu/y82ukr_17.jpg")  # in the pose, left leg extended, a fault (1024 x 1024)
-RIGHT = recorded("janu/y82ukr_2.jpg")  # in the pose, right leg extended, good
+# What the live preset saw (its silhouette shows the back):
+LEFT = recorded("janu/y82ukr_17.jpg", "balanced")  # left leg extended, a rounded back
+RIGHT = recorded("janu/y82ukr_2.jpg", "balanced")  # right leg extended, good
 
 
-def scaled(skeleton: Skeleton, width: int, height: int) -> Skeleton:
-    """The skeleton on a picture of another size."""
-    image = skeleton.image * np.array([width / skeleton.width, height / skeleton.height])
-    return Skeleton(image, skeleton.visibility, width, height, skeleton.world, skeleton.source)
+def fitted(skeleton: Skeleton, rgb: np.ndarray) -> Skeleton:
+    """The photo's reading, the photo shown whole on the camera's frame (its proportions kept:
+    the back's outline is a shape)."""
+    height, width = rgb.shape[:2]
+    k = min(width / skeleton.width, height / skeleton.height)
+    return skeleton.resized(round(skeleton.width * k), round(skeleton.height * k))
 
 
 class ShadeEstimator:
@@ -49,11 +52,10 @@ class ShadeEstimator:
         shade = int(rgb[0, 0, 0])
         self.seen.append(shade)
         self.times.append(time_s)
-        height, width = rgb.shape[:2]
         if shade < 60:
-            return scaled(LEFT, width, height)
+            return fitted(LEFT, rgb)
         if shade > 190:
-            return scaled(RIGHT, width, height)
+            return fitted(RIGHT, rgb)
         return None
 
     def close(self) -> None:

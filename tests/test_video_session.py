@@ -371,8 +371,8 @@ def test_summary_compares_the_sides_it_saw() -> None:
 
 
 def skeleton(name: str) -> Skeleton | None:
-    """What MediaPipe full (the fast preset) saw on a shared photo."""
-    return recorded(name, "fast")
+    """What the default preset for videos saw on a shared photo."""
+    return recorded(name, QUALITY)
 
 
 def other_side(sk: Skeleton) -> Skeleton:

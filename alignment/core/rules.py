@@ -63,6 +63,9 @@ class Requirement:
     missing: str  # what to tell the user when this part of the shape is absent
     when: tuple[Condition, ...] = ()  # it applies only while these hold
     fitted: bool = False  # its bound is fitted per preset (rules/fitted/<pose>.toml)
+    # Only rules the pose out, when it is sure: unmeasured, it does not stand in the way (for
+    # a part of the shape that is plain to see when it is wrong, e.g. a knee standing up).
+    rejects_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,6 +266,7 @@ def load_rules(path: str | os.PathLike) -> PoseRules:
                 req.get("missing", str),  # type: ignore[arg-type]
                 _conditions(req, name, f"requirement #{i + 1}"),
                 req.get("fitted", bool, False),  # type: ignore[arg-type]
+                req.get("rejects_only", bool, False),  # type: ignore[arg-type]
             )
         )
         req.done()
@@ -472,7 +476,7 @@ def recognise(pose: PoseRules, reading: BodyReading) -> Recognition:
     for req in pose.requirements:
         applies = _applies(reading, req.when)
         said = judge(reading, req.measurement, req.bounds, req.min_confidence)
-        if applies == "no":
+        if applies == "no" or (req.rejects_only and "unclear" in (applies, said)):
             continue
         if applies == "unclear" or said == "unclear":
             result.unclear.append(req.measurement)

@@ -78,6 +78,12 @@ class Skeleton:
             outlines=outlines,
         )
 
+    def resized(self, width: int, height: int) -> Skeleton:
+        """The same reading on the same picture shown at another size (the 3-D is unchanged)."""
+        k = np.array([width / self.width, height / self.height])
+        outlines = tuple(p * k for p in self.outlines)
+        return replace(self, image=self.image * k, width=width, height=height, outlines=outlines)
+
     def to_json(self) -> dict:
         return {
             "width": self.width,
