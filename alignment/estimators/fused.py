@@ -46,7 +46,7 @@ class FusedEstimator:
         self.mirror = any(p.mirrored is not None for p in parts)
         names = [p.estimator.name for p in parts]
         self.name = "+".join(names) + (" (and mirrored)" if self.mirror else "")
-        self.models = [m for p in parts for m in p.estimator.models]
+        self.models = list(dict.fromkeys(m for p in parts for m in p.estimator.models))
         self.people_in_last_frame = 0
         self.last_ms: dict[str, float] = {}  # what each reading cost on the last frame
         shared = any(p.mirrored is p.estimator for p in parts)
