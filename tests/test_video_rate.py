@@ -193,7 +193,7 @@ def test_a_sampled_summary_agrees_with_the_every_frame_one(tmp_path: Path) -> No
 @pytest.mark.slow
 def test_a_sampled_summary_agrees_with_the_every_frame_one_with_the_model(tmp_path: Path) -> None:
     """The same with the live preset's model on a clip composed from the shared photos."""
-    from alignment.estimators.presets import open_estimator
+    from alignment.estimators.presets import LIVE_QUALITY, open_estimator
 
     janu, dandasana = IMAGES / "janu" / "y82ukr_30.jpg", IMAGES / "other" / "y82ukr_dandasana_1.jpg"
     if not (janu.is_file() and (SHARED / "models" / "pose_landmarker_full.task").is_file()):
@@ -203,7 +203,7 @@ def test_a_sampled_summary_agrees_with_the_every_frame_one_with_the_model(tmp_pa
     build_clip(shots, source, fps=30, size=(640, 480))
     summaries = {}
     for rate in (None, 10):
-        with open_estimator("fast", "video", [SHARED / "models"], allow_download=False) as est:
+        with open_estimator(LIVE_QUALITY, "video", [SHARED / "models"], False) as est:
             summaries[rate] = analyse_video(source, POSE, est, rate=rate).summary
     assert summaries[None]["sides"]["left"]["hold_seconds"] > 2
     assert_agree(summaries[10], summaries[None])

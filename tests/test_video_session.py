@@ -268,6 +268,13 @@ def test_brief_uncertain_gap_inside_a_pose_is_bridged_a_long_one_is_not() -> Non
         (UNCERTAIN, None),
         (HOLDING, "left"),
     ]
+    # Nor is doubt between the two sides: the person came out of the pose and changed legs.
+    switch = timeline((3, IN_POSE, "left"), (1.2, UNCERTAIN, None), (3, IN_POSE, "right"))
+    assert kinds(build_segments(switch, POSE.movement)) == [
+        (HOLDING, "left"),
+        (UNCERTAIN, None),
+        (HOLDING, "right"),
+    ]
     # Doubt that does not lead back into the pose is never bridged.
     after = timeline((3, IN_POSE, "left"), (1.0, UNCERTAIN, None), (3, NOT_IN_POSE, None))
     assert kinds(build_segments(after, POSE.movement)) == [

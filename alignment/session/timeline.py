@@ -172,6 +172,17 @@ def pose_phases(records: list[FrameRecord], movement: Movement | None) -> list[s
     return phases
 
 
+def _changes_side(
+    records: list[FrameRecord], before: tuple[int, int, str], after: tuple[int, int, str]
+) -> bool:
+    """Whether the last known extended leg of the run before differs from the first after."""
+    last = next(
+        (r.extended_leg for r in reversed(records[before[0] : before[1]]) if r.extended_leg), None
+    )
+    first = next((r.extended_leg for r in records[after[0] : after[1]] if r.extended_leg), None)
+    return last is not None and first is not None and last != first
+
+
 def build_segments(
     records: list[FrameRecord],
     movement: Movement | None,
@@ -185,7 +196,8 @@ def build_segments(
     times = [r.time_s for r in records]
     durations = frame_durations(records)
     states = [r.state for r in records]
-    # Brief doubt inside a pose is part of the pose (the model loses a hidden leg for a moment).
+    # Brief doubt inside a pose is part of the pose (the model loses a hidden leg for a moment),
+    # unless the pose resumes on the other side: then the person came out and changed legs.
     runs = _runs(states)
     for k, (a, b, state) in enumerate(runs):
         if (
@@ -194,6 +206,7 @@ def build_segments(
             and runs[k - 1][2] == IN_POSE
             and runs[k + 1][2] == IN_POSE
             and sum(durations[a:b]) <= bridge_s
+            and not _changes_side(records, runs[k - 1], runs[k + 1])
         ):
             states[a:b] = [IN_POSE] * (b - a)
     states = _absorb_short(states, durations, min_segment_s)
