@@ -21,18 +21,18 @@ from pathlib import Path
 import numpy as np
 
 from alignment.core.analysis import analyse
-from alignment.core.evaluation import (
-    evaluate,
-    mirror_agreement,
-    mirrored_leg_points,
-    read_labels,
-)
-from alignment.core.recorded import estimate, load
 from alignment.core.rules import load_pose
 from alignment.estimators.presets import QUALITIES, open_estimator, preset
 from alignment.io.images import read_photo
 from alignment.pipeline.photo import PhotoChecker
 from alignment.present.report import photo_record
+from alignment.testing.evaluation import (
+    evaluate,
+    mirror_agreement,
+    mirrored_leg_points,
+    read_labels,
+)
+from alignment.testing.recorded import estimate, load
 
 ROOT = Path(__file__).resolve().parents[1]
 SWAP = {"image_left": "image_right", "image_right": "image_left"}

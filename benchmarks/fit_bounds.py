@@ -23,10 +23,10 @@ from pathlib import Path
 
 from evaluate_images import recorded_records  # benchmarks/, beside this script
 
-from alignment.core.evaluation import read_labels
 from alignment.core.rules import load_pose, rules_dir
 from alignment.estimators.presets import QUALITIES, open_estimator
 from alignment.pipeline.photo import PhotoChecker
+from alignment.testing.evaluation import read_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 

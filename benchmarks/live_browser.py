@@ -156,8 +156,8 @@ def build_marked_clip(
 ) -> None:
     """The session clip with the marker: the photo (left leg extended) and/or its mirror image
     (right leg), `seconds_per_side` each."""
-    from alignment.io.clips import Shot, iter_clip_frames
     from alignment.io.video import VideoWriter
+    from alignment.testing.clips import Shot, iter_clip_frames
 
     janu = shared / "samples" / "images" / "janu" / "y82ukr_30.jpg"
     shots = [Shot(janu, seconds_per_side, mirror=side == "right") for side in sides.split()]

@@ -44,10 +44,10 @@ def main() -> None:
     from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
     from alignment.core.rules import load_pose
-    from alignment.io.clips import Shot, iter_clip_frames
     from alignment.pipeline.setup import LIVE_QUALITY, open_estimator
     from alignment.present.overlay import draw_frame, frame_view
     from alignment.session.tracker import SessionTracker
+    from alignment.testing.clips import Shot, iter_clip_frames
 
     janu = args.shared / "samples" / "images" / "janu" / "y82ukr_30.jpg"
     half = args.seconds / 2

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import av
 
-from alignment.io.clips import Shot, build_clip
 from alignment.session.sampling import parse_rate
+from alignment.testing.clips import Shot, build_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 FPS = 30

@@ -2,7 +2,7 @@
 (10 analyses a second) against the every-frame run, per preset, in one run.
 
 Videos (written to a temporary folder; nothing is written into the repository):
-  clip      a 640x480, 30 fps session clip built from the shared Janu photos (io.clips);
+  clip      a 640x480, 30 fps session clip built from the shared Janu photos;
   real 30   a real 1280x720 video from ../shared/samples/videos at its own 29.97 fps;
   real 60   the same video at 60 fps (each frame shown twice, re-encoded with the project's
             writer): ../shared holds no 60 fps video, and decoding twice the frames is what a
@@ -35,10 +35,10 @@ from video_speed import session_shots
 
 from alignment.core.rules import load_pose
 from alignment.estimators.presets import QUALITIES, VIDEO_QUALITY, open_estimator
-from alignment.io.clips import build_clip
 from alignment.io.video import FrameReader, VideoWriter
 from alignment.pipeline.video import analyse_video
 from alignment.settings import DEFAULT_RATE_HZ
+from alignment.testing.clips import build_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = "cgusti_warrior2_correct_5.mp4"  # 3.8 s of 1280x720 at 29.93 fps (160 frames declared)

@@ -35,11 +35,11 @@ import numpy as np
 from alignment.core.rules import load_pose
 from alignment.estimators.base import PoseEstimator
 from alignment.estimators.presets import QUALITIES, open_estimator
-from alignment.io.clips import Shot, build_clip
 from alignment.io.video import FrameReader, VideoWriter
 from alignment.pipeline.video import analyse_video
 from alignment.present.overlay import draw_frame, frame_view
 from alignment.session.tracker import SessionTracker
+from alignment.testing.clips import Shot, build_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 FPS = 30.0

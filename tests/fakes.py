@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 from shared_paths import ROOT
 
-from alignment.core.recorded import estimate, load
 from alignment.core.skeleton import Skeleton
 from alignment.estimators.presets import preset
+from alignment.testing.recorded import estimate, load
 
 READINGS = load(ROOT / "samples" / "readings.json")
 

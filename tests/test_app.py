@@ -59,7 +59,7 @@ def session_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """2 s of Dandasana then 4 s of Janu Sirsasana (left leg extended), 640x480 H.264."""
     if not (JANU.is_file() and DANDASANA.is_file()):
         pytest.skip(f"needs the shared photos in {SHARED} (not present)")
-    from alignment.io.clips import Shot, build_clip
+    from alignment.testing.clips import Shot, build_clip
 
     out = tmp_path_factory.mktemp("clip") / "session.mp4"
     build_clip([Shot(DANDASANA, 2), Shot(JANU, 4)], out)
@@ -220,7 +220,7 @@ def test_video_page_rejects_a_non_video(shared: Path) -> None:
 def test_video_page_warns_when_nobody_is_in_view(shared: Path, tmp_path: Path) -> None:
     import cv2
 
-    from alignment.io.clips import Shot, build_clip
+    from alignment.testing.clips import Shot, build_clip
 
     wall = tmp_path / "wall.png"
     cv2.imwrite(str(wall), np.full((480, 640, 3), 180, np.uint8))
@@ -243,9 +243,9 @@ def test_live_session_cue_and_hold_from_frames(shared: Path) -> None:
     the snapshot (cue, hold timer, frame count) and the summary."""
     import av
 
-    from alignment.io.clips import Shot, iter_clip_frames
     from alignment.pipeline.live import LiveSession
     from alignment.pipeline.setup import LIVE_QUALITY, load_pose, open_estimator
+    from alignment.testing.clips import Shot, iter_clip_frames
 
     session = LiveSession(
         lambda: open_estimator(LIVE_QUALITY, "video", [MODELS]), load_pose(), "standard"

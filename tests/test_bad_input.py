@@ -26,9 +26,9 @@ from shared_paths import ROOT, SHARED
 from alignment.cli.main import main
 from alignment.core.rules import RuleFileError, load_rules
 from alignment.io import outputs
-from alignment.io.clips import Shot, build_clip
 from alignment.io.images import ImageError, decode_photo
 from alignment.io.video import FrameReader, VideoError, VideoWriter
+from alignment.testing.clips import Shot, build_clip
 
 JANU = "janu/y82ukr_30.jpg"
 

@@ -95,7 +95,7 @@ def requirements() -> None:
 def camera_clip(requirements: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What the fake camera plays (in a loop): 6 s with the left leg extended, 6 s mirrored
     (the right leg), 15 frames/s (light on a busy machine)."""
-    from alignment.io.clips import Shot, build_clip
+    from alignment.testing.clips import Shot, build_clip
 
     clip = tmp_path_factory.mktemp("camera") / "session.y4m"
     build_clip([Shot(JANU, 6), Shot(JANU, 6, mirror=True)], clip, fps=15, size=(640, 480))

@@ -1,4 +1,4 @@
-"""Tests for alignment.io.clips: session clips built from still photos."""
+"""Tests for alignment.testing.clips: session clips built from still photos."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from shared_paths import SHARED
 
-from alignment.io.clips import (
+from alignment.io.video import FrameReader
+from alignment.testing.clips import (
     ClipError,
     Shot,
     build_clip,
@@ -18,7 +19,6 @@ from alignment.io.clips import (
     iter_clip_frames,
     letterbox,
 )
-from alignment.io.video import FrameReader
 
 SHARED_IMAGES = SHARED / "samples" / "images"
 SIZE = (160, 120)

@@ -10,11 +10,11 @@ import pytest
 from PIL import Image
 
 from alignment.cli.main import main
-from alignment.core.evaluation import evaluate, mirror_agreement, read_labels
 from alignment.core.topology import JOINT_NAMES
 from alignment.io import models
 from alignment.io.images import read_rgb
 from alignment.present.report import PhotoRecord
+from alignment.testing.evaluation import evaluate, mirror_agreement, read_labels
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
 

@@ -22,7 +22,17 @@ from alignment.session.tracker import SessionTracker
 
 PACKAGE = ROOT / "alignment"
 # Lower layers first; a module may import its own layer and the ones before it.
-LAYERS = ["settings", "core", "session", "io", "estimators", "present", "pipeline", "cli|app"]
+LAYERS = [
+    "settings",
+    "core",
+    "session",
+    "io",
+    "estimators",
+    "present",
+    "pipeline",
+    "cli|app",
+    "testing",
+]
 PURE = ("core", "session")  # numpy in, numbers out
 NOT_IN_PURE = {"mediapipe", "cv2", "streamlit", "streamlit_webrtc", "onnxruntime", "av", "PIL",
                "matplotlib", "ray", "ai_edge_litert"}  # fmt: skip

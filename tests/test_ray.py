@@ -27,11 +27,11 @@ from shared_paths import ROOT, SHARED
 from alignment.cli.main import main, normalise_ray_flag
 from alignment.core.rules import load_pose
 from alignment.io import storage
-from alignment.io.clips import Shot, build_clip
 from alignment.io.outputs import OutputError
 from alignment.io.record_log import PARTS, RECORDS
 from alignment.pipeline import cluster
 from alignment.pipeline.photo import PhotoChecker
+from alignment.testing.clips import Shot, build_clip
 
 HAVE_RAY = importlib.util.find_spec("ray") is not None
 needs_ray = pytest.mark.skipif(not HAVE_RAY, reason="needs Ray: pip install '.[ray]'")

@@ -12,14 +12,14 @@ from fakes import READINGS, recorded
 from shared_paths import SHARED, require
 
 from alignment.core.analysis import analyse
-from alignment.core.evaluation import (
+from alignment.core.rules import load_pose
+from alignment.present.report import photo_record
+from alignment.testing.evaluation import (
     evaluate,
     mirror_agreement,
     mirrored_leg_points,
     read_labels,
 )
-from alignment.core.rules import load_pose
-from alignment.present.report import photo_record
 
 QUALITIES = ("fast", "balanced", "accurate")
 

@@ -18,11 +18,11 @@ from shared_paths import SHARED
 from alignment.cli.main import main
 from alignment.core.rules import load_pose
 from alignment.core.skeleton import Skeleton
-from alignment.io.clips import Shot, build_clip
 from alignment.io.video import FrameReader
 from alignment.pipeline import video as pipeline_video
 from alignment.pipeline.video import analyse_video
 from alignment.session.sampling import RateSampler, parse_rate
+from alignment.testing.clips import Shot, build_clip
 
 POSE = load_pose("janu_sirsasana", "fast")
 IMAGES = SHARED / "samples" / "images"

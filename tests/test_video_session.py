@@ -20,11 +20,9 @@ from shared_paths import SHARED
 
 from alignment.cli.main import main
 from alignment.core.analysis import Verdict
-from alignment.core.evaluation import read_labels
 from alignment.core.rules import RuleResult, load_pose
 from alignment.core.skeleton import Skeleton
 from alignment.estimators.presets import open_estimator
-from alignment.io.clips import Shot, build_clip
 from alignment.io.video import VideoError
 from alignment.pipeline.video import VideoResult, analyse_video
 from alignment.present.text import summary_text
@@ -42,6 +40,8 @@ from alignment.session.timeline import (
     build_segments,
 )
 from alignment.session.tracker import SessionTracker
+from alignment.testing.clips import Shot, build_clip
+from alignment.testing.evaluation import read_labels
 
 IMAGES = SHARED / "samples" / "images"
 VIDEOS = SHARED / "samples" / "videos"
