@@ -217,3 +217,20 @@ def test_errors_for_broken_files(tmp_path):
         load_rules(write(tmp_path, VALID + VALID.split("[pose]")[1].split("\n", 3)[3]))
     with pytest.raises(RuleFileError, match="no rule file for pose 'tree'"):
         load_pose("tree")
+
+
+def test_the_schema_is_printed_as_json_schema_and_forbids_unknown_fields() -> None:
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "alignment.core.rule_schema"], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    schema = json.loads(out.stdout)
+    assert schema["required"] == ["pose"]
+    rule = schema["$defs"]["RuleSpec"]
+    assert rule["additionalProperties"] is False
+    assert {"id", "measurement", "severity", "cue", "source"} <= set(rule["required"])
+    assert rule["properties"]["severity"]["enum"] == ["minor", "moderate", "major"]

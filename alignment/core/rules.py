@@ -7,14 +7,23 @@ the mistakes to look for (`[[rule]]`), and the mistakes a camera cannot see
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import get_args
 
-from alignment.core.measurements import DESCRIPTIONS
+from pydantic import TypeAdapter, ValidationError
+
 from alignment.core.reading import BodyReading
+from alignment.core.rule_schema import (
+    BoundsSpec,
+    ConditionSpec,
+    LabelPlace,
+    RuleFileSpec,
+    RuleSpec,
+    error_lines,
+)
 from alignment.settings import DEFAULT_LEVEL, DEFAULT_POSE, LEVELS, RULES_ENV
 
 if sys.version_info >= (3, 11):
@@ -120,7 +129,7 @@ class Label:
     text: str
 
 
-LABEL_PLACES = ("extended_knee", "bent_knee", "hips", "shoulders")
+LABEL_PLACES: tuple[str, ...] = get_args(LabelPlace)
 
 
 @dataclass(frozen=True)
@@ -156,223 +165,96 @@ class PoseRules:
 # ---------------------------------------------------------------------------- loading
 
 
-class _Fields:
-    """Reads one TOML table, turning every problem into a RuleFileError that names the field."""
-
-    def __init__(self, table: object, path: str, where: str) -> None:
-        self.path, self.where = path, where
-        if not isinstance(table, dict):
-            self.fail(None, f"must be a table, got {type(table).__name__}")
-        self.table: dict = table  # type: ignore[assignment]
-        self.used: set[str] = set()
-
-    def fail(self, name: str | None, problem: str) -> None:
-        field_part = f", field '{name}'" if name else ""
-        raise RuleFileError(f"{self.path}: {self.where}{field_part}: {problem}")
-
-    def get(self, name: str, kind: type | tuple[type, ...], default: object = ...) -> object:
-        self.used.add(name)
-        if name not in self.table:
-            if default is ...:
-                self.fail(name, "is required")
-            return default
-        value = self.table[name]
-        if kind in (float, (float,)) and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-            kinds = kind if isinstance(kind, tuple) else (kind,)
-            expected = "/".join(k.__name__ for k in kinds)
-            self.fail(name, f"must be {expected}, got {value!r}")
-        if isinstance(value, float) and not math.isfinite(value):
-            self.fail(name, f"must be a finite number, got {value!r}")
-        if isinstance(value, str) and not value.strip():
-            self.fail(name, "must not be empty")
-        return value
-
-    def measurement(self, name: str = "measurement") -> str:
-        value = self.get(name, str)
-        if value not in DESCRIPTIONS:
-            self.fail(name, f"unknown measurement {value!r}; known: {', '.join(DESCRIPTIONS)}")
-        return value  # type: ignore[return-value]
-
-    def bounds(self, table: dict | None = None, name: str = "") -> Bounds:
-        src = self if table is None else _Fields(table, self.path, f"{self.where}, {name}")
-        lo = src.get("min", float, None)
-        hi = src.get("max", float, None)
-        if lo is None and hi is None:
-            src.fail("min", "a bound is required: give min, max or both")
-        if lo is not None and hi is not None and lo > hi:
-            src.fail("min", f"min ({lo}) is greater than max ({hi})")
-        if table is not None:
-            src.done()
-        return Bounds(lo, hi)  # type: ignore[arg-type]
-
-    def confidence(self) -> float:
-        value = self.get("min_confidence", float, 0.5)
-        if not 0.0 <= value <= 1.0:  # type: ignore[operator]
-            self.fail("min_confidence", f"must be between 0 and 1, got {value}")
-        return value  # type: ignore[return-value]
-
-    def done(self) -> None:
-        unknown = sorted(set(self.table) - self.used)
-        if unknown:
-            self.fail(unknown[0], "unknown field (a typo?)")
-
-
 def load_rules(path: str | os.PathLike) -> PoseRules:
-    """Load and validate one rule file."""
+    """Load and validate one rule file (its schema: core.rule_schema)."""
     path = Path(path)
     name = str(path)
+    data = _read_toml(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RuleFileError(f"{name}: rule file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RuleFileError(f"{name}: not valid TOML: {exc}") from None
-
-    top = _Fields(data, name, "top level")
-    pose = _Fields(top.get("pose", dict), name, "[pose]")
-    pose_id = pose.get("id", str)
-    pose_name = pose.get("name", str)
-    has_sides = pose.get("sides", bool, False)
-    side_label = pose.get("side_label", str, "{side} side")
-    if "{side}" not in side_label:  # type: ignore[operator]
-        pose.fail("side_label", "must contain {side}")
-    pose.done()
-    movement = _movement(top.get("movement", dict, None), name)
-    display = _Fields(top.get("display", dict, {}), name, "[display]")
-    summary = display.get("summary", list, [])
-    for item in summary:  # type: ignore[union-attr]
-        if item not in DESCRIPTIONS:
-            display.fail("summary", f"unknown measurement {item!r}")
-    labels = []
-    for j, raw in enumerate(display.get("labels", list, [])):  # type: ignore[arg-type]
-        lab = _Fields(raw, name, f"[display], label #{j + 1}")
-        at = lab.get("at", str)
-        if at not in LABEL_PLACES:
-            lab.fail("at", f"must be one of {', '.join(LABEL_PLACES)}, got {at!r}")
-        labels.append(Label(lab.measurement(), at, lab.get("text", str)))  # type: ignore[arg-type]
-        lab.done()
-    display.done()
-
-    requirements = []
-    for i, raw in enumerate(top.get("requirement", list, [])):  # type: ignore[arg-type]
-        req = _Fields(raw, name, f"requirement #{i + 1}")
-        requirements.append(
-            Requirement(
-                req.measurement(),
-                req.bounds(),
-                req.confidence(),
-                req.get("missing", str),  # type: ignore[arg-type]
-                _conditions(req, name, f"requirement #{i + 1}"),
-                req.get("fitted", bool, False),  # type: ignore[arg-type]
-                req.get("rejects_only", bool, False),  # type: ignore[arg-type]
+        spec = RuleFileSpec.model_validate(data)
+    except ValidationError as exc:
+        raise RuleFileError(f"{name}: {error_lines(exc, data)[0]}") from None
+    ids = [rule.id for rule in spec.rule]
+    for i, rule_id in enumerate(ids):
+        if rule_id in ids[:i]:
+            raise RuleFileError(
+                f"{name}: rule '{rule_id}', field 'id': duplicate rule id {rule_id!r}"
             )
-        )
-        req.done()
-
-    rules: list[Rule] = []
-    for i, raw in enumerate(top.get("rule", list, [])):  # type: ignore[arg-type]
-        label = f"rule #{i + 1}"
-        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-            label = f"rule '{raw['id']}'"
-        r = _Fields(raw, name, label)
-        rule_id = r.get("id", str)
-        if any(existing.id == rule_id for existing in rules):
-            r.fail("id", f"duplicate rule id {rule_id!r}")
-        standard = r.bounds()
-        bounds = {DEFAULT_LEVEL: standard}
-        for level in LEVELS:
-            if level != DEFAULT_LEVEL and level in r.table:
-                r.used.add(level)
-                bounds[level] = r.bounds(r.table[level], level)
-        for level in LEVELS:
-            bounds.setdefault(level, standard)
-        severity = r.get("severity", str)
-        if severity not in SEVERITY_WEIGHTS:
-            r.fail("severity", f"must be one of {', '.join(SEVERITY_WEIGHTS)}, got {severity!r}")
-        reference = standard.max if standard.max is not None else standard.min
-        default_tol = max(abs(reference or 0.0) * 0.25, 0.05)
-        tolerance = r.get("tolerance", float, default_tol)
-        if tolerance <= 0:  # type: ignore[operator]
-            r.fail("tolerance", "must be positive")
-        when = _conditions(r, name, label)
-        rules.append(
-            Rule(
-                id=rule_id,
-                mistake=r.get("mistake", str),
-                measurement=r.measurement(),  # type: ignore[arg-type]
-                bounds=bounds,
-                min_confidence=r.confidence(),
-                severity=severity,  # type: ignore[arg-type]
-                cue=r.get("cue", str),
-                correction=r.get("correction", str),  # type: ignore[arg-type]
-                source=r.get("source", str),
-                tolerance=tolerance,
-                when=tuple(when),  # type: ignore[arg-type]
-            )
-        )
-        r.done()
-
-    unobservable = []
-    for i, raw in enumerate(top.get("unobservable", list, [])):  # type: ignore[arg-type]
-        u = _Fields(raw, name, f"unobservable #{i + 1}")
-        unobservable.append(
-            Unobservable(
-                u.get("id", str),
-                u.get("mistake", str),  # type: ignore[arg-type]
-                u.get("reason", str),
-                u.get("source", str),
-            )
-        )  # type: ignore[arg-type]
-        u.done()
-    top.done()
-    if not rules:
-        top.fail("rule", "the file defines no [[rule]]")
-    measured = tuple(dict.fromkeys(r.measurement for r in rules))
+    if not spec.rule:
+        raise RuleFileError(f"{name}: top level, field 'rule': the file defines no [[rule]]")
+    movement = spec.movement
+    measured = tuple(dict.fromkeys(rule.measurement for rule in spec.rule))
     return PoseRules(
-        pose_id,
-        pose_name,
-        has_sides,
-        tuple(requirements),
-        tuple(rules),  # type: ignore[arg-type]
-        tuple(unobservable),
-        name,
-        side_label,
-        movement,  # type: ignore[arg-type]
-        tuple(summary) or measured,
-        tuple(labels),  # type: ignore[arg-type]
+        id=spec.pose.id,
+        name=spec.pose.name,
+        has_sides=spec.pose.sides,
+        requirements=tuple(
+            Requirement(
+                req.measurement,
+                Bounds(req.min, req.max),
+                req.min_confidence,
+                req.missing,
+                _conditions(req.when),
+                req.fitted,
+                req.rejects_only,
+            )
+            for req in spec.requirement
+        ),
+        rules=tuple(_rule(rule) for rule in spec.rule),
+        unobservable=tuple(
+            Unobservable(u.id, u.mistake, u.reason, u.source) for u in spec.unobservable
+        ),
+        path=name,
+        side_label=spec.pose.side_label,
+        movement=None
+        if movement is None
+        else Movement(
+            movement.measurement,
+            movement.deeper,
+            movement.start_beyond,
+            movement.rate,
+            movement.min_asymmetry,
+        ),
+        summary_measurements=tuple(spec.display.summary) or measured,
+        labels=tuple(Label(lab.measurement, lab.at, lab.text) for lab in spec.display.labels),
     )
 
 
-def _conditions(fields: _Fields, path: str, label: str) -> tuple[Condition, ...]:
-    """The `when` list of a rule or a requirement."""
-    conditions = []
-    for j, raw in enumerate(fields.get("when", list, [])):  # type: ignore[arg-type]
-        c = _Fields(raw, path, f"{label}, when #{j + 1}")
-        conditions.append(Condition(c.measurement(), c.bounds(), c.confidence()))
-        c.done()
-    return tuple(conditions)
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RuleFileError(f"{path}: rule file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RuleFileError(f"{path}: not valid TOML: {exc}") from None
 
 
-def _movement(table: dict | None, path: str) -> Movement | None:
-    if table is None:
-        return None
-    m = _Fields(table, path, "[movement]")
-    deeper = m.get("deeper", str)
-    if deeper not in ("smaller", "larger"):
-        m.fail("deeper", f"must be 'smaller' or 'larger', got {deeper!r}")
-    movement = Movement(
-        m.measurement(),
-        deeper,
-        m.get("start_beyond", float),
-        m.get("rate", float),  # type: ignore[arg-type]
-        m.get("min_asymmetry", float),  # type: ignore[arg-type]
+def _conditions(specs: list[ConditionSpec]) -> tuple[Condition, ...]:
+    return tuple(Condition(c.measurement, Bounds(c.min, c.max), c.min_confidence) for c in specs)
+
+
+def _rule(spec: RuleSpec) -> Rule:
+    standard = Bounds(spec.min, spec.max)
+    overrides = {"gentle": spec.gentle, "strict": spec.strict}
+    bounds = {}
+    for level in LEVELS:
+        override = overrides.get(level)
+        bounds[level] = standard if override is None else Bounds(override.min, override.max)
+    reference = standard.max if standard.max is not None else standard.min
+    tolerance = spec.tolerance or max(abs(reference or 0.0) * 0.25, 0.05)
+    return Rule(
+        id=spec.id,
+        mistake=spec.mistake,
+        measurement=spec.measurement,
+        bounds=bounds,
+        min_confidence=spec.min_confidence,
+        severity=spec.severity,
+        cue=spec.cue,
+        correction=spec.correction,
+        source=spec.source,
+        tolerance=tolerance,
+        when=_conditions(spec.when),
     )
-    if movement.rate <= 0:
-        m.fail("rate", "must be positive")
-    m.done()
-    return movement
 
 
 def rules_dir() -> Path:
@@ -412,21 +294,28 @@ def load_pose(name_or_path: str = DEFAULT_POSE, quality: str | None = None) -> P
     return _with_fitted_bounds(pose, fitted, quality)
 
 
+_FITTED = TypeAdapter(dict[str, BoundsSpec])
+
+
 def _with_fitted_bounds(pose: PoseRules, path: Path, quality: str) -> PoseRules:
+    """The bounds under [quality] in rules/fitted/<pose>.toml, for the requirements marked
+    `fitted` (an entry for any other is a mistake)."""
+    table = _read_toml(path).get(quality, {})
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RuleFileError(f"{path}: not valid TOML: {exc}") from None
-    table = _Fields(data.get(quality, {}), str(path), f"[{quality}]")
-    requirements = []
-    for req in pose.requirements:
-        if req.fitted and req.measurement in table.table:
-            table.used.add(req.measurement)
-            bounds = table.bounds(table.table[req.measurement], req.measurement)
-            req = replace(req, bounds=bounds)
-        requirements.append(req)
-    table.done()  # an entry for a requirement that is not fitted is a mistake
-    return replace(pose, requirements=tuple(requirements))
+        bounds = _FITTED.validate_python(table)
+    except ValidationError as exc:
+        raise RuleFileError(f"{path}: [{quality}], {error_lines(exc, table)[0]}") from None
+    fitted = {req.measurement for req in pose.requirements if req.fitted}
+    for name in bounds:
+        if name not in fitted:
+            raise RuleFileError(f"{path}: [{quality}], field '{name}': unknown field (a typo?)")
+    requirements = tuple(
+        replace(req, bounds=Bounds(bounds[req.measurement].min, bounds[req.measurement].max))
+        if req.measurement in bounds
+        else req
+        for req in pose.requirements
+    )
+    return replace(pose, requirements=requirements)
 
 
 # ---------------------------------------------------------------------------- evaluation
