@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from alignment.core.analysis import analyse
-from alignment.core.rules import load_pose
 from alignment.estimators.presets import QUALITIES, open_estimator, preset
 from alignment.io.images import read_photo
+from alignment.io.rule_files import load_pose
 from alignment.pipeline.photo import PhotoChecker
 from alignment.present.report import photo_record
 from alignment.testing.evaluation import (

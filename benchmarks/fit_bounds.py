@@ -23,8 +23,8 @@ from pathlib import Path
 
 from evaluate_images import recorded_records  # benchmarks/, beside this script
 
-from alignment.core.rules import load_pose, rules_dir
 from alignment.estimators.presets import QUALITIES, open_estimator
+from alignment.io.rule_files import load_pose, rules_dir
 from alignment.pipeline.photo import PhotoChecker
 from alignment.testing.evaluation import read_labels
 

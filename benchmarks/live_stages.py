@@ -43,7 +43,7 @@ def main() -> None:
     from aiortc.jitterbuffer import JitterFrame
     from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
-    from alignment.core.rules import load_pose
+    from alignment.io.rule_files import load_pose
     from alignment.pipeline.setup import LIVE_QUALITY, open_estimator
     from alignment.present.overlay import draw_frame, frame_view
     from alignment.session.tracker import SessionTracker

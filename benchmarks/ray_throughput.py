@@ -22,9 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from alignment.core.rules import load_pose
 from alignment.estimators.presets import open_estimator
 from alignment.io import storage
+from alignment.io.rule_files import load_pose
 from alignment.pipeline import cluster
 from alignment.pipeline.photo import PhotoChecker
 

@@ -33,8 +33,8 @@ from typing import Any
 
 from video_speed import session_shots
 
-from alignment.core.rules import load_pose
 from alignment.estimators.presets import QUALITIES, VIDEO_QUALITY, open_estimator
+from alignment.io.rule_files import load_pose
 from alignment.io.video import FrameReader, VideoWriter
 from alignment.pipeline.video import analyse_video
 from alignment.settings import DEFAULT_RATE_HZ

@@ -32,9 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from alignment.core.rules import load_pose
 from alignment.estimators.base import PoseEstimator
 from alignment.estimators.presets import QUALITIES, open_estimator
+from alignment.io.rule_files import load_pose
 from alignment.io.video import FrameReader, VideoWriter
 from alignment.pipeline.video import analyse_video
 from alignment.present.overlay import draw_frame, frame_view

@@ -24,9 +24,10 @@ from PIL import Image
 from shared_paths import ROOT, SHARED
 
 from alignment.cli.main import main
-from alignment.core.rules import RuleFileError, load_rules
+from alignment.core.rules import RuleFileError
 from alignment.io import outputs
 from alignment.io.images import ImageError, decode_photo
+from alignment.io.rule_files import load_rules
 from alignment.io.video import FrameReader, VideoError, VideoWriter
 from alignment.testing.clips import Shot, build_clip
 

@@ -13,8 +13,8 @@ from shared_paths import ROOT
 
 from alignment.core.analysis import STATUSES, analyse
 from alignment.core.feedback import feedback
-from alignment.core.rules import load_pose
 from alignment.core.skeleton import Skeleton
+from alignment.io.rule_files import load_pose
 from alignment.pipeline.live import LiveSession
 from alignment.present.overlay import draw_frame, frame_view
 from alignment.present.style import STATUS_COLOURS
@@ -78,6 +78,20 @@ def test_imports_go_down_the_layers(module: str) -> None:
                 )
         elif module.split(".")[1] in PURE:
             assert root not in NOT_IN_PURE, f"{module} is pure but imports {name}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.split(".")[1] in PURE))
+def test_the_pure_layers_read_no_file(module: str) -> None:
+    """Files are read at the edges (io); the core and the session get what was read."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    called = {
+        node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)
+    }
+    reading = called & {"open", "read_text", "read_bytes"}
+    assert not reading, f"{module} reads files: {sorted(reading)}"
+    assert not {"json", "tomllib", "csv"} & set(imports(MODULES[module])), module
 
 
 def test_every_module_is_checked() -> None:

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from fakes import recorded
 
-from alignment.core.rules import load_pose
 from alignment.core.skeleton import Skeleton
+from alignment.io.rule_files import load_pose
 from alignment.pipeline.live import LiveSession
 from alignment.session.summary import hold_seconds
 from alignment.session.timeline import build_segments

@@ -16,8 +16,8 @@ from shared_paths import ROOT
 
 from alignment.core.analysis import analyse
 from alignment.core.feedback import feedback
-from alignment.core.rules import load_pose
 from alignment.core.skeleton import Skeleton
+from alignment.io.rule_files import load_pose
 from alignment.io.video import VideoWriter
 from alignment.pipeline.video import analyse_video
 from alignment.present import overlay

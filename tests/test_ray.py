@@ -25,10 +25,10 @@ from PIL import Image
 from shared_paths import ROOT, SHARED
 
 from alignment.cli.main import main, normalise_ray_flag
-from alignment.core.rules import load_pose
 from alignment.io import storage
 from alignment.io.outputs import OutputError
 from alignment.io.record_log import PARTS, RECORDS
+from alignment.io.rule_files import load_pose
 from alignment.pipeline import cluster
 from alignment.pipeline.photo import PhotoChecker
 from alignment.testing.clips import Shot, build_clip

@@ -12,7 +12,7 @@ from fakes import READINGS, recorded
 from shared_paths import SHARED, require
 
 from alignment.core.analysis import analyse
-from alignment.core.rules import load_pose
+from alignment.io.rule_files import load_pose
 from alignment.present.report import photo_record
 from alignment.testing.evaluation import (
     evaluate,

@@ -9,16 +9,8 @@ from skeletons import seated, standing
 
 from alignment.core.analysis import DOUBTFUL_CONFIDENCE, analyse
 from alignment.core.measurements import measure
-from alignment.core.rules import (
-    LEVELS,
-    RuleFileError,
-    available_poses,
-    evaluate,
-    load_pose,
-    load_rules,
-    recognise,
-    score,
-)
+from alignment.core.rules import LEVELS, RuleFileError, evaluate, recognise, score
+from alignment.io.rule_files import available_poses, load_pose, load_rules
 
 JANU = load_pose("janu_sirsasana")
 POSE_MD_MISTAKES = 10  # rows in ../shared/POSE.md, "Common mistakes and their corrections"

@@ -8,10 +8,10 @@ from skeletons import seated
 
 from alignment.core.analysis import DOUBTFUL_CONFIDENCE, analyse
 from alignment.core.measurements import measure
-from alignment.core.rules import load_pose
 from alignment.core.skeleton import Skeleton
 from alignment.core.topology import Joint
 from alignment.core.trust import assess
+from alignment.io.rule_files import load_pose
 
 POSE = load_pose("janu_sirsasana")
 

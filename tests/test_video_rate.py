@@ -16,8 +16,8 @@ from PIL import Image
 from shared_paths import SHARED
 
 from alignment.cli.main import main
-from alignment.core.rules import load_pose
 from alignment.core.skeleton import Skeleton
+from alignment.io.rule_files import load_pose
 from alignment.io.video import FrameReader
 from alignment.pipeline import video as pipeline_video
 from alignment.pipeline.video import analyse_video

@@ -20,9 +20,10 @@ from shared_paths import SHARED
 
 from alignment.cli.main import main
 from alignment.core.analysis import Verdict
-from alignment.core.rules import RuleResult, load_pose
+from alignment.core.rules import RuleResult
 from alignment.core.skeleton import Skeleton
 from alignment.estimators.presets import open_estimator
+from alignment.io.rule_files import load_pose
 from alignment.io.video import VideoError
 from alignment.pipeline.video import VideoResult, analyse_video
 from alignment.present.text import summary_text

@@ -11,9 +11,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import PurePath
 
-from alignment.core.rules import PoseRules, RuleFileError, load_pose
+from alignment.core.rules import PoseRules, RuleFileError
 from alignment.io.models import ModelNotFoundError
 from alignment.io.outputs import OutputError
+from alignment.io.rule_files import load_pose
 
 
 class StopFlag(threading.Event):

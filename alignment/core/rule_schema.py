@@ -1,5 +1,5 @@
 """The schema of a rule file, as pydantic models: every field, its type, its bounds, and no
-field that is not here (a typo is an error). `rules.load_rules` validates a file with it and
+field that is not here (a typo is an error). `rules.parse_rules` validates a file with it and
 turns pydantic's errors into one line that names the file, the entry and the field;
 `python -m alignment.core.rule_schema` prints it as JSON Schema (for an editor's completion and
 checks of a new pose's file)."""
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, to_json
 
 from alignment.core.measurements import DESCRIPTIONS
 
@@ -241,6 +241,4 @@ def _problem(item: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    import json
-
-    print(json.dumps(json_schema(), indent=2))
+    print(to_json(json_schema(), indent=2).decode())

@@ -1,4 +1,4 @@
-"""Declarative pose rules: loading, validation and evaluation.
+"""Declarative pose rules: validation and evaluation (the files are read by io.rule_files).
 
 A rule file (TOML) describes one pose: the shape that must be present (`[[requirement]]`),
 the mistakes to look for (`[[rule]]`), and the mistakes a camera cannot see
@@ -7,10 +7,7 @@ the mistakes to look for (`[[rule]]`), and the mistakes a camera cannot see
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import get_args
 
 from pydantic import TypeAdapter, ValidationError
@@ -24,12 +21,7 @@ from alignment.core.rule_schema import (
     RuleSpec,
     error_lines,
 )
-from alignment.settings import DEFAULT_LEVEL, DEFAULT_POSE, LEVELS, RULES_ENV
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from alignment.settings import DEFAULT_LEVEL, LEVELS
 
 SEVERITY_WEIGHTS = {"minor": 1, "moderate": 2, "major": 3}  # also the order: heaviest first
 
@@ -165,11 +157,9 @@ class PoseRules:
 # ---------------------------------------------------------------------------- loading
 
 
-def load_rules(path: str | os.PathLike) -> PoseRules:
-    """Load and validate one rule file (its schema: core.rule_schema)."""
-    path = Path(path)
-    name = str(path)
-    data = _read_toml(path)
+def parse_rules(data: dict, name: str) -> PoseRules:
+    """Validate a rule file's contents (its schema: core.rule_schema); `name` (the file's
+    path) starts every error message."""
     try:
         spec = RuleFileSpec.model_validate(data)
     except ValidationError as exc:
@@ -220,15 +210,6 @@ def load_rules(path: str | os.PathLike) -> PoseRules:
     )
 
 
-def _read_toml(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RuleFileError(f"{path}: rule file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RuleFileError(f"{path}: not valid TOML: {exc}") from None
-
-
 def _conditions(specs: list[ConditionSpec]) -> tuple[Condition, ...]:
     return tuple(Condition(c.measurement, Bounds(c.min, c.max), c.min_confidence) for c in specs)
 
@@ -257,50 +238,13 @@ def _rule(spec: RuleSpec) -> Rule:
     )
 
 
-def rules_dir() -> Path:
-    """$ALIGNMENT_RULES, else the copy installed with the package (a regular install), else
-    the project's own rules/ folder (a source checkout or an editable install)."""
-    if os.environ.get(RULES_ENV):
-        return Path(os.environ[RULES_ENV])
-    package = Path(__file__).resolve().parents[1]
-    installed = package / "bundled_rules"
-    if installed.is_dir():
-        return installed
-    return package.parent / "rules"
-
-
-def available_poses() -> list[str]:
-    return sorted(p.stem for p in rules_dir().glob("*.toml"))
-
-
-def load_pose(name_or_path: str = DEFAULT_POSE, quality: str | None = None) -> PoseRules:
-    """A pose by name (a file in rules_dir()) or by path to a rule file. With `quality`, the
-    bounds fitted for that preset (fitted/<pose>.toml beside the rule file) replace the rule
-    file's own for the requirements marked `fitted`."""
-    candidate = Path(name_or_path)
-    if candidate.is_dir():
-        raise RuleFileError(f"{candidate}: is a folder; give a rule file (.toml) or a pose name")
-    if candidate.suffix != ".toml" and not candidate.exists():
-        candidate = rules_dir() / f"{name_or_path}.toml"
-        if not candidate.exists():
-            raise RuleFileError(
-                f"{candidate}: no rule file for pose {name_or_path!r}; "
-                f"known: {', '.join(available_poses())}"
-            )
-    pose = load_rules(candidate)
-    fitted = candidate.parent / "fitted" / candidate.name
-    if quality is None or not fitted.exists():
-        return pose
-    return _with_fitted_bounds(pose, fitted, quality)
-
-
 _FITTED = TypeAdapter(dict[str, BoundsSpec])
 
 
-def _with_fitted_bounds(pose: PoseRules, path: Path, quality: str) -> PoseRules:
-    """The bounds under [quality] in rules/fitted/<pose>.toml, for the requirements marked
-    `fitted` (an entry for any other is a mistake)."""
-    table = _read_toml(path).get(quality, {})
+def with_fitted_bounds(pose: PoseRules, fitted_file: dict, path: str, quality: str) -> PoseRules:
+    """The bounds under [quality] of a fitted-bounds file (rules/fitted/<pose>.toml, read from
+    `path`) for the requirements marked `fitted` (an entry for any other is a mistake)."""
+    table = fitted_file.get(quality, {})
     try:
         bounds = _FITTED.validate_python(table)
     except ValidationError as exc:

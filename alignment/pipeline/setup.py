@@ -4,7 +4,7 @@ pipeline alone."""
 
 from __future__ import annotations
 
-from alignment.core.rules import PoseRules, RuleFileError, load_pose
+from alignment.core.rules import PoseRules, RuleFileError
 from alignment.estimators.base import PoseEstimator
 from alignment.estimators.lifecycle import close_at_exit
 from alignment.estimators.presets import (
@@ -17,6 +17,7 @@ from alignment.estimators.presets import (
     open_estimator,
 )
 from alignment.io.models import ModelNotFoundError
+from alignment.io.rule_files import load_pose
 
 __all__ = [
     "LIVE_QUALITY",
