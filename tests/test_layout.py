@@ -11,9 +11,10 @@ import pytest
 from fakes import StillEstimator, recorded
 from shared_paths import ROOT
 
-from alignment.core.analysis import STATUSES, analyse
+from alignment.core.analysis import analyse
 from alignment.core.feedback import feedback
 from alignment.core.skeleton import Skeleton
+from alignment.core.status import STATUSES
 from alignment.io.rule_files import load_pose
 from alignment.pipeline.live import LiveSession
 from alignment.present.overlay import draw_frame, frame_view

@@ -11,7 +11,7 @@ import pytest
 from shared_paths import SHARED
 
 from alignment.cli.main import main
-from alignment.session.tracker import IN_POSE
+from alignment.core.status import IN_POSE
 from alignment.testing.clips import Shot, build_clip
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

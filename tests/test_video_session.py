@@ -22,13 +22,7 @@ from alignment.cli.main import main
 from alignment.core.analysis import Verdict
 from alignment.core.rules import RuleResult
 from alignment.core.skeleton import Skeleton
-from alignment.estimators.presets import open_estimator
-from alignment.io.rule_files import load_pose
-from alignment.io.video import VideoError
-from alignment.pipeline.video import VideoResult, analyse_video
-from alignment.present.text import summary_text
-from alignment.session.summary import asymmetry, summarise
-from alignment.session.timeline import (
+from alignment.core.status import (
     FOLDING,
     HOLDING,
     IN_POSE,
@@ -37,9 +31,14 @@ from alignment.session.timeline import (
     RELEASING,
     SETTING_UP,
     UNCERTAIN,
-    FrameRecord,
-    build_segments,
 )
+from alignment.estimators.presets import open_estimator
+from alignment.io.rule_files import load_pose
+from alignment.io.video import VideoError
+from alignment.pipeline.video import VideoResult, analyse_video
+from alignment.present.text import summary_text
+from alignment.session.summary import asymmetry, summarise
+from alignment.session.timeline import FrameRecord, build_segments
 from alignment.session.tracker import SessionTracker
 from alignment.testing.clips import Shot, build_clip
 from alignment.testing.evaluation import read_labels

@@ -12,6 +12,7 @@ from alignment.core.measurements import BENT_LEG_METRICS, LEG_METRICS, measure
 from alignment.core.reading import BodyReading, Measurement
 from alignment.core.rules import PoseRules, RuleResult, evaluate, recognise, score
 from alignment.core.skeleton import Skeleton
+from alignment.core.status import FAULTS, GOOD, NO_PERSON, NOT_IN_POSE, PARTIAL, UNCERTAIN
 from alignment.core.trust import TrustReport, assess
 from alignment.settings import DEFAULT_LEVEL
 
@@ -21,9 +22,6 @@ DOUBTFUL_CONFIDENCE = 0.2
 # What a frame can say, from the least to the most: nobody; a body we cannot read well enough
 # (or cannot tell is in the pose); not in the pose; in the pose with corrections; in the pose
 # but a major mistake could not be judged; in the pose, every major mistake judged and none seen.
-NO_PERSON, UNCERTAIN, NOT_IN_POSE = "no_person", "uncertain", "not_in_pose"
-FAULTS, PARTIAL, GOOD = "faults", "partial", "good"
-STATUSES = (NO_PERSON, UNCERTAIN, NOT_IN_POSE, FAULTS, PARTIAL, GOOD)
 
 TURN_SIDEWAYS = "Turn sideways to the camera so I can see your spine."
 SHOW_BOTH_LEGS = "Turn a little toward the camera so I can see both legs."

@@ -11,17 +11,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-from alignment.core.analysis import (
-    FAULTS,
-    GOOD,
-    NO_PERSON,
-    NOT_IN_POSE,
-    PARTIAL,
-    UNCERTAIN,
-    Verdict,
-)
+from alignment.core.analysis import Verdict
 from alignment.core.measurements import BODY_PARTS
 from alignment.core.rules import RuleResult, score
+from alignment.core.status import FAULTS, GOOD, NO_PERSON, NOT_IN_POSE, PARTIAL, UNCERTAIN
 
 NOBODY = "I can't see anyone. Make sure your whole body is in the picture."
 
@@ -30,7 +23,7 @@ NOBODY = "I can't see anyone. Make sure your whole body is in the picture."
 class Feedback:
     """What to show or say about one frame."""
 
-    status: str  # one of analysis.STATUSES
+    status: str  # one of core.status.STATUSES
     message: str  # the one line to show or say now
     cues: tuple[str, ...]  # every correction shown, most important first
     fault_ids: tuple[str, ...]  # the rules behind those cues

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from alignment.core.measurements import DESCRIPTIONS
 from alignment.core.rules import PoseRules
-from alignment.session.timeline import IN_POSE, FrameRecord, Segment
+from alignment.core.status import IN_POSE
+from alignment.session.timeline import FrameRecord, Segment
 
 SEGMENT_COLOURS = {
     "holding": "#cfe8cf",

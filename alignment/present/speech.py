@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from alignment.core.analysis import NO_PERSON, UNCERTAIN
+from alignment.core.status import NO_PERSON, UNCERTAIN
 
 UNSURE = "unsure"  # the episode key of "I can't see / I can't tell" and the camera advice
 UNSURE_STATUSES = (NO_PERSON, UNCERTAIN)

@@ -8,7 +8,7 @@ import os
 
 from PIL import ImageFont
 
-from alignment.core.analysis import FAULTS, GOOD, NO_PERSON, NOT_IN_POSE, PARTIAL, UNCERTAIN
+from alignment.core.status import FAULTS, GOOD, NO_PERSON, NOT_IN_POSE, PARTIAL, UNCERTAIN
 
 RGB = tuple[int, int, int]
 

@@ -9,15 +9,9 @@ from typing import Any, TypedDict
 
 from alignment.core.measurements import DESCRIPTIONS
 from alignment.core.rules import PoseRules
+from alignment.core.status import IN_POSE, POSE_PHASES, STATES
 from alignment.core.topology import SIDES
-from alignment.session.timeline import (
-    IN_POSE,
-    POSE_PHASES,
-    STATES,
-    FrameRecord,
-    Segment,
-    frame_durations,
-)
+from alignment.session.timeline import FrameRecord, Segment, frame_durations
 
 
 class Spread(TypedDict):

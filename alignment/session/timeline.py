@@ -13,15 +13,15 @@ from typing import TypedDict
 import numpy as np
 
 from alignment.core.rules import Movement
-
-# Per-frame states, and the segment kinds built from them.
-NOT_IN_FRAME = "not_in_frame"
-UNCERTAIN = "uncertain"
-NOT_IN_POSE = "not_in_pose"
-IN_POSE = "in_pose"
-STATES = (NOT_IN_FRAME, UNCERTAIN, NOT_IN_POSE, IN_POSE)
-SETTING_UP, FOLDING, HOLDING, RELEASING = "setting_up", "folding", "holding", "releasing"
-POSE_PHASES = (SETTING_UP, FOLDING, HOLDING, RELEASING)
+from alignment.core.status import (
+    FOLDING,
+    HOLDING,
+    IN_POSE,
+    POSE_PHASES,
+    RELEASING,
+    SETTING_UP,
+    UNCERTAIN,
+)
 
 MAX_FRAME_S = 0.5  # a frame counts for at most this long (a gap in the stream is not a hold)
 

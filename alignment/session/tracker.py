@@ -25,18 +25,11 @@ from alignment.core.analysis import Verdict, analyse
 from alignment.core.feedback import Feedback, feedback
 from alignment.core.rules import PoseRules
 from alignment.core.skeleton import Skeleton
+from alignment.core.status import IN_POSE, UNCERTAIN, state_of
 from alignment.core.topology import SIDES
 from alignment.session.smoothing import OneEuroFilter
 from alignment.session.summary import Summary, summarise
-from alignment.session.timeline import (
-    IN_POSE,
-    NOT_IN_FRAME,
-    NOT_IN_POSE,
-    UNCERTAIN,
-    FrameRecord,
-    Segment,
-    build_segments,
-)
+from alignment.session.timeline import FrameRecord, Segment, build_segments
 from alignment.settings import DEFAULT_LEVEL
 
 
@@ -60,14 +53,6 @@ class _CueTimer:
 
     def reset(self) -> None:
         self.since, self.clear_since, self.active = None, None, False
-
-
-def frame_state(verdict: Verdict) -> str:
-    if not verdict.person_found:
-        return NOT_IN_FRAME
-    if not verdict.trusted or verdict.in_pose is None:
-        return UNCERTAIN
-    return IN_POSE if verdict.in_pose else NOT_IN_POSE
 
 
 @dataclass
@@ -140,7 +125,7 @@ class SessionTracker:
     def update(self, time_s: float, skeleton: Skeleton | None) -> LiveState:
         smoothed = self._smoothed(skeleton, time_s)
         verdict = analyse(smoothed, self.pose, self.level)
-        state = frame_state(verdict)
+        state = state_of(verdict.status)
         last_pose_time, last_side = self._last_pose or (None, None)
         bridged = last_pose_time is not None and time_s - last_pose_time <= self.bridge_s
         if state == IN_POSE:
