@@ -95,6 +95,45 @@ def test_the_pure_layers_read_no_file(module: str) -> None:
     assert not {"json", "tomllib", "csv"} & set(imports(MODULES[module])), module
 
 
+def _package_imports(module: str) -> set[str]:
+    """The alignment modules a module imports (at any depth of its code, relative or not)."""
+    path = MODULES[module]
+    package = module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, *([base] if base else [])])
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found |= {name for name in names if name in MODULES and name != module}
+    return found
+
+
+def test_no_import_cycle() -> None:
+    """No module needs, through others, a module that needs it (each layer's modules too)."""
+    graph = {module: _package_imports(module) for module in MODULES}
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            cycle = path[path.index(module) :] + [module]
+            raise AssertionError("import cycle: " + " -> ".join(cycle))
+        if module in done:
+            return
+        for target in sorted(graph[module]):
+            visit(target, [*path, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+
+
 def test_every_module_is_checked() -> None:
     assert len(MODULES) > 30 and all(layer_of(m) >= 0 for m in MODULES)
 

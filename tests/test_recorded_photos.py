@@ -12,6 +12,7 @@ from fakes import READINGS, recorded
 from shared_paths import SHARED, require
 
 from alignment.core.analysis import analyse
+from alignment.core.feedback import feedback
 from alignment.io.rule_files import load_pose
 from alignment.present.report import photo_record
 from alignment.testing.evaluation import (
@@ -150,7 +151,7 @@ def test_a_deep_rounded_fold_is_never_good(name, quality) -> None:
         v = verdict(name, quality, mirrored)
         assert v.status != "good" and v.score is None or "rounded_back" in v.fault_ids
         if quality == "accurate":
-            assert v.fault_ids[:1] == ["rounded_back"], (name, v.message)
+            assert v.fault_ids[:1] == ["rounded_back"], (name, feedback(v).message)
 
 
 def test_a_long_back_hinging_from_the_hips_is_not_called_rounded() -> None:
@@ -175,7 +176,7 @@ def test_deep_folds_with_no_believable_leg_give_no_advice(name) -> None:
     enough to be the straight leg: nothing is claimed."""
     v = verdict(name)
     assert not v.trusted and not v.faults and v.score is None
-    assert v.message == "I can't see well enough: no leg is seen at a believable length."
+    assert feedback(v).message == "I can't see well enough: no leg is seen at a believable length."
 
 
 @pytest.mark.parametrize(
@@ -186,7 +187,7 @@ def test_one_leg_hiding_the_other_is_neither_confirmed_nor_denied(name) -> None:
     whose bent leg is hidden and a Dandasana photo look the same, so neither is judged."""
     v = verdict(name)
     assert v.in_pose is None and not v.faults
-    assert v.message == "I can't tell if you are in the pose: one leg hides the other."
+    assert feedback(v).message == "I can't tell if you are in the pose: one leg hides the other."
     assert "Turn a little toward the camera so I can see both legs." in v.guidance
 
 
@@ -206,7 +207,7 @@ def test_one_leg_hiding_the_other_is_neither_confirmed_nor_denied(name) -> None:
 def test_other_poses_say_what_is_missing(name, words) -> None:
     v = verdict(name)
     assert v.in_pose is False and not v.faults
-    assert words in v.message, v.message
+    assert words in feedback(v).message, feedback(v).message
 
 
 def test_blazepose_on_movenets_crop_sees_a_fold_mediapipe_misses() -> None:

@@ -8,6 +8,7 @@ import pytest
 from skeletons import seated, standing
 
 from alignment.core.analysis import DOUBTFUL_CONFIDENCE, analyse
+from alignment.core.feedback import feedback
 from alignment.core.measurements import measure
 from alignment.core.rules import LEVELS, RuleFileError, evaluate, recognise, score
 from alignment.io.rule_files import available_poses, load_pose, load_rules
@@ -78,7 +79,7 @@ def test_each_mistake_is_found_and_only_it(skeleton, rule_id):
     verdict = analyse(skeleton, JANU)
     assert verdict.in_pose is True
     assert verdict.fault_ids == [rule_id]
-    assert verdict.message == JANU.rule(rule_id).cue
+    assert feedback(verdict).message == JANU.rule(rule_id).cue
 
 
 def test_good_alignment_has_no_fault():
@@ -96,7 +97,7 @@ def test_levels_change_the_verdict():
 def test_not_in_pose_says_what_is_missing():
     both_straight = analyse(seated(both_straight=True, yaw=45), JANU)
     assert both_straight.in_pose is False
-    assert "bend one knee" in both_straight.message
+    assert "bend one knee" in feedback(both_straight).message
     assert analyse(standing(), JANU).missing[0].startswith("Sit down")
     assert analyse(None, JANU).status == "no_person"
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from skeletons import seated
 
 from alignment.core.analysis import DOUBTFUL_CONFIDENCE, analyse
+from alignment.core.feedback import feedback
 from alignment.core.measurements import measure
 from alignment.core.skeleton import Skeleton
 from alignment.core.topology import Joint
@@ -39,7 +40,7 @@ def test_hidden_torso_is_untrusted():
     assert not report.trusted
     verdict = analyse(replace(skeleton, visibility=vis), POSE)
     assert verdict.status == "uncertain" and not verdict.faults
-    assert verdict.message.startswith("I can't see well enough")
+    assert feedback(verdict).message.startswith("I can't see well enough")
 
 
 def test_straight_leg_with_mismatched_bones_is_untrusted():
@@ -70,7 +71,7 @@ def test_one_leg_hiding_the_other_means_no_verdict_on_the_pose():
     assert report.legs_hidden
     verdict = analyse(skeleton, POSE)
     assert verdict.in_pose is None and not verdict.faults
-    assert "one leg hides the other" in verdict.message
+    assert "one leg hides the other" in feedback(verdict).message
     assert any("both legs" in g for g in verdict.guidance)
 
 

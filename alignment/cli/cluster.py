@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from alignment.cli.run import error, skipped_note, stop_on_signals
+from alignment.cli.common import error, skipped_note, stop_on_signals
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import model_files
 from alignment.io import storage

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from alignment.cli.run import error, skipped_note, stop_on_signals
+from alignment.cli.common import error, skipped_note, stop_on_signals
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import open_estimator
 from alignment.io.images import FoundFiles, encode_image, expand_paths

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from alignment.cli.run import error, stop_on_signals
+from alignment.cli.common import error, stop_on_signals
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import open_estimator
 from alignment.io.outputs import check_output

@@ -91,13 +91,6 @@ class Verdict:
             return FAULTS
         return PARTIAL if self.score is None else GOOD
 
-    @property
-    def message(self) -> str:
-        """The one line to show or say about this frame on its own."""
-        from alignment.core.feedback import feedback
-
-        return feedback(self).message
-
 
 def _mark_doubtful(reading: BodyReading, names: tuple[str, ...], why: str) -> BodyReading:
     metrics = dict(reading.metrics)

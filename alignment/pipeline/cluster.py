@@ -82,7 +82,7 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> str:
         return "the Ray this process joined"
     quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
     # ray.init sets its own SIGTERM handler; the one in place (Ctrl-C/SIGTERM keep what is
-    # done: cli.run.stop_on_signals) stays.
+    # done: cli.common.stop_on_signals) stays.
     on_sigterm = signal.getsignal(signal.SIGTERM)
     try:
         if address:
@@ -393,7 +393,7 @@ def _stop_while_waiting(
     stop: threading.Event | None, waiting: Callable[[], bool]
 ) -> Callable[[], None]:
     """Wrap the SIGINT/SIGTERM handlers in place (which set `stop`, as
-    `cli.run.stop_on_signals` does) so that a signal arriving while `waiting()` also ends
+    `cli.common.stop_on_signals` does) so that a signal arriving while `waiting()` also ends
     the wait, by raising _Stopped there: never in the middle of a commit. Returns what puts
     the handlers back."""
     if stop is None or threading.current_thread() is not threading.main_thread():
