@@ -16,10 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from shared_paths import SHARED
+from skeletons import seated
 from streamlit.testing.v1 import AppTest
 
 from alignment.app import common
 from alignment.cli.app import app_environment, streamlit_command
+from alignment.core.feedback import feedback
+from alignment.io.rule_files import load_pose
 from alignment.settings import ICE_ENV, LEVEL_ENV, POSE_ENV, QUALITY_ENV, VIDEO_QUALITY_ENV
 
 MODELS = SHARED / "models"
@@ -314,6 +317,38 @@ def test_live_panel_shows_one_cue_the_timers_and_one_rate() -> None:
     assert [c for c in captions if "frames/s" in c] == ["Analysed 120 frames · 22 of 30 frames/s"]
     assert any("model 21.0 ms" in c and "drawing 1.1 ms" in c for c in captions)
     assert any("score 71" in c for c in captions)
+
+
+def dandasana_panel_script() -> None:
+    from alignment.app.live import render_panel
+    from alignment.pipeline.live import LiveSnapshot
+    from alignment.pipeline.setup import load_pose
+
+    snap = LiveSnapshot(frames=40, status="good", side=None, hold_s={"both": 7.4}, running=True)
+    render_panel(snap, True, load_pose("dandasana"))
+
+
+def test_a_pose_without_sides_has_one_timer() -> None:
+    """Dandasana (`sides = false`): one hold timer, not a left and a right one at 0 s."""
+    at = AppTest.from_function(dandasana_panel_script, default_timeout=30).run()
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric} == {"In the pose: hold": "7 s"}
+
+
+def test_a_session_of_a_pose_without_sides_times_the_pose() -> None:
+    """The tracker and the summary count the hold of a pose without sides under "both"."""
+    from alignment.session.tracker import SessionTracker
+
+    pose = load_pose("dandasana")
+    skeleton = seated(both_straight=True, torso_incline=5.0, yaw=40.0)  # both legs in view
+    tracker = SessionTracker(pose)
+    for i in range(60):
+        live = tracker.update(i / 15, skeleton)
+    tracker.finish()
+    summary = tracker.summary()
+    assert live.verdict.in_pose, feedback(live.verdict).message
+    assert set(live.hold_s) == {"both"} and live.hold_s["both"] > 3.0
+    assert summary["sides"]["both"]["hold_seconds"] == pytest.approx(live.hold_s["both"], abs=0.2)
 
 
 def test_live_session_timestamps_strictly_increase() -> None:

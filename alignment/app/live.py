@@ -341,8 +341,8 @@ def render_panel(snap: LiveSnapshot, playing: bool, pose: common.PoseRules) -> N
 def _timers(snap: LiveSnapshot, pose: common.PoseRules, final: bool = False) -> None:
     """The hold time of each side, as the summary counts it (after STOP: the summary's own
     figures, to the tenth)."""
-    cols = st.columns(2)
-    for col, side in zip(cols, ("left", "right"), strict=True):
+    cols = st.columns(len(pose.sides))
+    for col, side in zip(cols, pose.sides, strict=True):
         held = snap.hold_s.get(side, 0.0)
         col.metric(
             f"{pose.side_name(side).capitalize()}: hold",

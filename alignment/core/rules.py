@@ -21,8 +21,10 @@ from alignment.core.rule_schema import (
     RuleSpec,
     error_lines,
 )
+from alignment.core.topology import SIDES
 from alignment.settings import DEFAULT_LEVEL, LEVELS
 
+BOTH_SIDES = "both"  # the one "side" of a pose without sides
 SEVERITY_WEIGHTS = {"minor": 1, "moderate": 2, "major": 3}  # also the order: heaviest first
 
 
@@ -138,9 +140,15 @@ class PoseRules:
     summary_measurements: tuple[str, ...] = ()  # summarised per side over a session
     labels: tuple[Label, ...] = ()
 
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """What is held and timed apart: the left and the right side, or, for a pose without
+        sides, "both"."""
+        return SIDES if self.has_sides else (BOTH_SIDES,)
+
     def side_name(self, side: str) -> str:
-        """E.g. "left leg extended"."""
-        return self.side_label.format(side=side)
+        """E.g. "left leg extended"; "in the pose" for a pose without sides."""
+        return self.side_label.format(side=side) if self.has_sides else "in the pose"
 
     @property
     def rules_by_severity(self) -> tuple[Rule, ...]:

@@ -78,7 +78,6 @@ def _spread(values: list[float]) -> Spread | None:
 def hold_seconds(segments: list[Segment], pose: PoseRules) -> dict[str, float]:
     """Seconds held per side: the time in the pose's segments (brief doubts inside a hold
     included). The summary's `hold_seconds`, and the live page's hold timers."""
-    sides = SIDES if pose.has_sides else ("both",)
     return {
         side: round(
             sum(
@@ -88,7 +87,7 @@ def hold_seconds(segments: list[Segment], pose: PoseRules) -> dict[str, float]:
             ),
             2,
         )
-        for side in sides
+        for side in pose.sides
     }
 
 

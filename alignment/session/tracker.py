@@ -23,10 +23,9 @@ from dataclasses import dataclass, field, replace
 
 from alignment.core.analysis import Verdict, analyse
 from alignment.core.feedback import Feedback, feedback
-from alignment.core.rules import PoseRules
+from alignment.core.rules import BOTH_SIDES, PoseRules
 from alignment.core.skeleton import Skeleton
 from alignment.core.status import IN_POSE, UNCERTAIN, state_of
-from alignment.core.topology import SIDES
 from alignment.session.smoothing import OneEuroFilter
 from alignment.session.summary import Summary, summarise
 from alignment.session.timeline import FrameRecord, Segment, build_segments
@@ -70,7 +69,7 @@ class SessionTracker:
         self._world_filter = OneEuroFilter(min_cutoff=1.0, beta=10.0)
         self._visibility_filter = OneEuroFilter(min_cutoff=1.0, beta=0.0)
         self._timers = {rule.id: _CueTimer() for rule in self.pose.rules}
-        self._hold = dict.fromkeys(SIDES, 0.0)
+        self._hold = dict.fromkeys(self.pose.sides, 0.0)
         self._last_pose: tuple[float, str | None] | None = None  # time and side, last in pose
         self._last_shown: Feedback | None = None  # what the last in-pose frame showed
         # Uncertain frames since the last in-pose frame that carried its cues over (the
@@ -130,7 +129,7 @@ class SessionTracker:
         bridged = last_pose_time is not None and time_s - last_pose_time <= self.bridge_s
         if state == IN_POSE:
             shown = feedback(verdict, self._update_cues(verdict, time_s))
-            side = verdict.extended_leg
+            side = verdict.extended_leg if self.pose.has_sides else BOTH_SIDES
             if side and bridged and side == last_side:
                 self._hold[side] += time_s - last_pose_time  # type: ignore[operator]
             self._last_pose = (time_s, side or last_side)
