@@ -92,6 +92,9 @@ class Verdict:
         return PARTIAL if self.score is None else GOOD
 
 
+HIDDEN_LEG = "one leg hides the other"
+
+
 def _mark_doubtful(reading: BodyReading, names: tuple[str, ...], why: str) -> BodyReading:
     metrics = dict(reading.metrics)
     for name in names:
@@ -99,6 +102,18 @@ def _mark_doubtful(reading: BodyReading, names: tuple[str, ...], why: str) -> Bo
         if m is not None and m.value is not None:
             metrics[name] = Measurement(m.value, min(m.confidence, DOUBTFUL_CONFIDENCE), why)
     return replace(reading, metrics=metrics)
+
+
+def _legs_together(reading: BodyReading) -> BodyReading:
+    """A pose whose legs lie together (both straight, seen side-on): the hidden leg lies along
+    the visible one, as the models lay it, so its knee is the visible knee; which leg is which,
+    and the bent leg's measurements, stay unknown."""
+    visible = reading.metrics.get("extended_knee_angle")
+    reading = _mark_doubtful(reading, BENT_LEG_METRICS + ("side_certainty",), HIDDEN_LEG)
+    metrics = dict(reading.metrics)
+    if visible is not None and visible.value is not None:
+        metrics["bent_knee_angle"] = replace(visible, note=HIDDEN_LEG)
+    return replace(reading, metrics=metrics, extended_leg=None)
 
 
 def analyse(
@@ -113,8 +128,10 @@ def analyse(
         return Verdict(person_found=False, pose_name=pose.name)
     reading = reading or measure(skeleton)
     trust = assess(skeleton, reading)
-    if trust.legs_hidden:
-        reading = _mark_doubtful(reading, LEG_METRICS, "one leg hides the other")
+    if trust.legs_hidden and pose.legs_may_overlap:
+        reading = _legs_together(reading)
+    elif trust.legs_hidden:
+        reading = _mark_doubtful(reading, LEG_METRICS, HIDDEN_LEG)
         reading = replace(reading, extended_leg=None)
     elif trust.bent_leg_doubtful:
         reading = _mark_doubtful(reading, BENT_LEG_METRICS, "the bent leg is partly hidden")
@@ -129,7 +146,7 @@ def analyse(
     )
     if reading.view == "front":
         verdict.guidance.append(TURN_SIDEWAYS)
-    if trust.legs_hidden:
+    if trust.legs_hidden and not pose.legs_may_overlap:
         verdict.guidance.append(SHOW_BOTH_LEGS)
     if not trust.trusted:
         return verdict

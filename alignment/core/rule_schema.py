@@ -115,6 +115,9 @@ class PoseSpec(_Entry):
     name: Text
     sides: bool = False
     side_label: Text = "{side} side"
+    # The legs lie together (both straight): seen side-on, one hides the other, and the hidden
+    # one lies along the visible one (Dandasana, Paschimottanasana). Janu's do not.
+    legs_may_overlap: bool = False
 
     @field_validator("side_label")
     @classmethod

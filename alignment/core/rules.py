@@ -139,6 +139,7 @@ class PoseRules:
     movement: Movement | None = None
     summary_measurements: tuple[str, ...] = ()  # summarised per side over a session
     labels: tuple[Label, ...] = ()
+    legs_may_overlap: bool = False  # one leg hiding the other is the pose's own shape
 
     @property
     def sides(self) -> tuple[str, ...]:
@@ -215,6 +216,7 @@ def parse_rules(data: dict, name: str) -> PoseRules:
         ),
         summary_measurements=tuple(spec.display.summary) or measured,
         labels=tuple(Label(lab.measurement, lab.at, lab.text) for lab in spec.display.labels),
+        legs_may_overlap=spec.pose.legs_may_overlap,
     )
 
 
