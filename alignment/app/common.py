@@ -30,8 +30,9 @@ from alignment.pipeline.setup import (  # noqa: F401 (PoseRules: the pages' type
     open_estimator,
 )
 from alignment.pipeline.video import Summary
-from alignment.present.style import STATUS_LABELS, STATUS_MARKDOWN_COLOURS
+from alignment.present.style import STATUS_MARKDOWN_COLOURS
 from alignment.present.text import summary_text
+from alignment.present.words import STATUS_LABELS
 from alignment.settings import (
     DEFAULT_LEVEL,
     DEFAULT_POSE,

@@ -27,7 +27,8 @@ from alignment.app import common
 from alignment.pipeline.live import LiveSession, LiveSnapshot
 from alignment.pipeline.setup import LIVE_QUALITY, open_estimator
 from alignment.present.speech import SpeechPlanner
-from alignment.present.style import STATUS_LABELS, STATUS_MARKDOWN_COLOURS
+from alignment.present.style import STATUS_MARKDOWN_COLOURS
+from alignment.present.words import STATUS_LABELS
 
 SESSION_KEY = "live_session"
 SPEAK_PREF = "live_speak"  # the remembered choice (outlives the widget)

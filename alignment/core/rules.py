@@ -81,6 +81,11 @@ class Rule:
     source: str
     tolerance: float  # how far past the bound counts as the whole mistake (for the score)
     when: tuple[Condition, ...] = ()
+    # Plain words for people: `name` names the mistake (tables of faults, "Rounded back");
+    # `check` names what the rule looks at, neutrally, for what could not be judged ("how your
+    # back curves"), so that an unjudged rule never reads as a fault.
+    name: str = ""
+    check: str = ""
 
     @property
     def weight(self) -> int:
@@ -310,6 +315,8 @@ def load_rules(path: str | os.PathLike) -> PoseRules:
                 source=r.get("source", str),
                 tolerance=tolerance,
                 when=tuple(when),  # type: ignore[arg-type]
+                name=r.get("name", str, rule_id.replace("_", " ").capitalize()),  # type: ignore[arg-type, union-attr]
+                check=r.get("check", str, f"your {r.table['measurement'].replace('_', ' ')}"),  # type: ignore[arg-type]
             )
         )
         r.done()
