@@ -32,7 +32,14 @@ from alignment.pipeline.setup import (  # noqa: F401 (PoseRules: the pages' type
 from alignment.pipeline.video import Summary
 from alignment.present.style import STATUS_MARKDOWN_COLOURS
 from alignment.present.text import summary_text
-from alignment.present.words import STATUS_LABELS
+from alignment.present.words import (
+    NOT_KNOWN,
+    cell,
+    measurement_name,
+    measurement_value,
+    rule_names,
+    status_label,
+)
 from alignment.settings import (
     DEFAULT_LEVEL,
     DEFAULT_POSE,
@@ -222,7 +229,7 @@ def page_start(title: str) -> tuple[Ready, str] | None:
 
 def status_badge(status: str) -> str:
     """A status in its colour, as Streamlit markdown."""
-    return f":{STATUS_MARKDOWN_COLOURS.get(status, 'gray')}[{STATUS_LABELS.get(status, status)}]"
+    return f":{STATUS_MARKDOWN_COLOURS.get(status, 'gray')}[{status_label(status)}]"
 
 
 class SharedPhotoEstimator:
@@ -261,17 +268,26 @@ def side_rows(summary: Summary, pose: PoseRules) -> list[dict[str, Any]]:
             "in pose (s)": stats["in_pose_seconds"],
         }
         for name, spread in stats["measurements"].items():
-            row[f"{name.replace('_', ' ')} (typical)"] = spread["typical"] if spread else None
-        row["typical score"] = stats["typical_score"]
-        row["faults (s)"] = ", ".join(f"{k} {v:.1f}" for k, v in stats["faults"].items()) or "-"
+            typical = spread["typical"] if spread else None
+            row[f"{measurement_name(name)}, typical"] = measurement_value(name, typical)
+        row["typical score"] = cell(stats["typical_score"])
+        row["corrections (s)"] = (
+            ", ".join(
+                f"{name} {seconds:.1f}"
+                for name, seconds in zip(
+                    rule_names(pose, stats["faults"]), stats["faults"].values(), strict=True
+                )
+            )
+            or NOT_KNOWN
+        )
         rows.append(row)
     return rows
 
 
-def fault_rows(summary: Summary) -> list[dict[str, Any]]:
+def fault_rows(summary: Summary, pose: PoseRules) -> list[dict[str, Any]]:
     return [
         {
-            "fault": f["rule"],
+            "correction needed": rule_names(pose, [f["rule"]])[0],
             "seconds": f["seconds"],
             "first seen (s)": f["first_seen_s"],
             "by side": ", ".join(f"{k} {v:.1f}s" for k, v in f["by_side"].items()),
@@ -298,7 +314,7 @@ def render_summary(summary: Summary, pose: PoseRules) -> None:
         st.info(f"**Asymmetry:** {asym['note']}")
     if summary["faults"]:
         st.markdown("**Faults, longest first**")
-        st.dataframe(fault_rows(summary), hide_index=True)
+        st.dataframe(fault_rows(summary, pose), hide_index=True)
     elif summary.get("in_pose"):
         st.success("No lasting faults seen.")
     else:
