@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from alignment.app import common
 from alignment.cli.app import app_environment, streamlit_command
+from alignment.present.words import STATUS_LABELS
 from alignment.settings import ICE_ENV, LEVEL_ENV, POSE_ENV, QUALITY_ENV, VIDEO_QUALITY_ENV
 
 MODELS = SHARED / "models"
@@ -121,7 +122,8 @@ def test_photos_page_reports_a_bad_file_and_goes_on(shared: Path) -> None:
     assert "not a readable image" in errors[0]
     assert SPINE_CUE in "\n".join(texts(at, "markdown"))  # the good photo is still analysed
     table = at.dataframe[0].value
-    assert list(table["status"]) == ["error", "faults"]
+    assert list(table["status"]) == [STATUS_LABELS["error"], STATUS_LABELS["faults"]]
+    assert "None" not in table.to_string()
     assert "1 of 2 files analysed." in texts(at, "caption")
 
 
