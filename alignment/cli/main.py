@@ -9,7 +9,6 @@ Exit status: 0 done; 1 done, but some input failed or the output is partial; 2 n
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -59,6 +58,11 @@ def _common(parser: argparse.ArgumentParser, default_quality: str, used_for: str
         choices=LEVELS,
         default=DEFAULT_LEVEL,
         help=f"how strict the bounds are (default: {DEFAULT_LEVEL})",
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also show the pose libraries' own log lines (MediaPipe, LiteRT) on stderr",
     )
 
 
@@ -226,20 +230,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, quiet_native: bool = False) -> int:
+    """`quiet_native`: keep the native libraries' logging off stderr unless `--verbose` (the
+    console command; in-process callers keep their own stderr)."""
     parser = build_parser()
     args = parser.parse_args(normalise_ray_flag(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help()
         return 0
-    from alignment.cli.run import run
+    from alignment.cli.run import native_logs_off_stderr, run
 
+    if quiet_native and not args.verbose:
+        native_logs_off_stderr()
     return run(args)
 
 
 def entry() -> None:
-    os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging quiet
-    sys.exit(main())
+    sys.exit(main(quiet_native=True))
 
 
 if __name__ == "__main__":
