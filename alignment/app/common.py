@@ -169,7 +169,7 @@ def settings() -> Settings:
 
 
 def level_selector(place: str) -> str:
-    """The level, chosen where the page shows it (the sidebar, or the Live page itself). The
+    """The level, chosen on the page (under its title, or in the Live page's panel). The
     choice is kept under LEVEL_KEY: a widget's own state is dropped on a page that does not
     show it, and the selector sits elsewhere on the Live page."""
     widget = f"{LEVEL_KEY}_{place}"
@@ -188,7 +188,7 @@ def level_selector(place: str) -> str:
 
 
 def current_level() -> str:
-    """The level chosen in the sidebar, else the one the app was started with."""
+    """The level chosen on a page, else the one the app was started with."""
     level = st.session_state.get(LEVEL_KEY)
     return level if level in LEVELS else settings().level
 
@@ -219,10 +219,14 @@ def ready() -> Ready | None:
     )
 
 
-def page_start(title: str) -> tuple[Ready, str] | None:
-    """Every page's opening: its title, then the models, pose and level it works with (None,
-    with the reason shown, when the app cannot analyse anything)."""
+def page_start(title: str, show_level: bool = True) -> tuple[Ready, str] | None:
+    """Every page's opening: its title, the level (on the page itself, so that a phone's
+    collapsed sidebar never hides it; the Live page places its own), then the models, pose and
+    level it works with (None, with the reason shown, when the app cannot analyse anything)."""
     st.title(title)
+    if show_level:
+        with st.columns([1, 3])[0]:
+            level_selector("page")
     current = ready()
     return None if current is None else (current, current_level())
 
@@ -314,7 +318,8 @@ def render_summary(summary: Summary, pose: PoseRules) -> None:
         st.info(f"**Asymmetry:** {asym['note']}")
     if summary["faults"]:
         st.markdown("**Faults, longest first**")
-        st.dataframe(fault_rows(summary, pose), hide_index=True)
+        # A static table: the cues and corrections wrap at a phone's width.
+        st.table(fault_rows(summary, pose), hide_index=True, border="horizontal")
     elif summary.get("in_pose"):
         st.success("No lasting faults seen.")
     else:

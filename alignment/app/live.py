@@ -396,7 +396,7 @@ def _panel(session: LiveSession, ctx, pose: common.PoseRules) -> None:  # noqa: 
 
 def render() -> None:
     """The Live page."""
-    started = common.page_start("Live")
+    started = common.page_start("Live", show_level=False)
     if started is None:
         return
     ready, level = started

@@ -86,7 +86,8 @@ def show_results(results: list[ShownPhoto], pose: common.PoseRules) -> None:
     """The summary table and downloads, then each photo."""
     records = [r.record for r in results]
     good = [r for r in results if not r.error]
-    st.dataframe(
+    # A static table: its cells wrap, so the message reads at a phone's width too.
+    st.table(
         [
             {
                 "photo": r.name,
@@ -98,6 +99,7 @@ def show_results(results: list[ShownPhoto], pose: common.PoseRules) -> None:
             for r in results
         ],
         hide_index=True,
+        border="horizontal",
     )
     cols = st.columns(2)
     cols[0].download_button(
