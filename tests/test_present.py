@@ -281,3 +281,18 @@ def test_the_plot_shows_faint_what_was_not_judged_and_labels_inside_the_panels(
             assert box.y0 + 1 < extent.y0 and extent.y1 < box.y1 - 1, text.get_text()
             assert "_" not in text.get_text()  # the rule's plain name, not its id
     assert fig.axes[-1].get_xlabel() == "time (s)"
+
+
+@pytest.mark.parametrize("name", ["other/wifi_standing_1.jpg", "other/y82ukr_warrior2_1.jpg"])
+def test_the_banner_never_covers_a_standing_person_s_head(name: str) -> None:
+    """A standing body fills the picture's height: the banner goes to the feet, not the head,
+    and no angle of the pose is drawn on a body doing something else."""
+    skeleton = recorded(name)
+    verdict = analyse(skeleton, POSE)
+    assert verdict.status == "not_in_pose"
+    view = view_of(skeleton)
+    assert view.labels == []
+    canvas = np.full((skeleton.height, skeleton.width, 3), GREY, np.uint8)
+    drawn = draw_frame(canvas, view)
+    assert (drawn[0] == GREY).all(), "the top row (above the head) is left as it was"
+    assert (drawn[-1] < GREY).any(), "the banner sits at the bottom"

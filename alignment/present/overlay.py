@@ -71,8 +71,14 @@ def frame_view(
     rule file) and, over a session, the hold time of each side."""
     labels: list[tuple[str, tuple[float, float]]] = []
     reading = verdict.reading
-    # Numbers read off a skeleton we do not trust would look like facts: none are drawn.
-    if skeleton is not None and reading is not None and verdict.trusted:
+    # Numbers read off a skeleton we do not trust would look like facts, and the pose's angles
+    # mean nothing on a body doing something else: none are drawn then.
+    if (
+        skeleton is not None
+        and reading is not None
+        and verdict.trusted
+        and verdict.in_pose is not False
+    ):
         for label in pose.labels:
             value = reading.metrics.get(label.measurement)
             if value is None or value.value is None:
