@@ -15,7 +15,7 @@ from alignment.core.measurements import REGISTRY
 from alignment.core.rules import PoseRules
 
 ERROR = "error"
-NOT_KNOWN = "-"  # a table cell with nothing to say (never "None")
+NOT_KNOWN = "–"  # a table cell with nothing to say (never "None"; "-" would be a list in markdown)
 
 STATUS_LABELS: dict[str, str] = {
     GOOD: "In the pose: good alignment",
