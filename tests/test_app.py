@@ -23,6 +23,7 @@ from alignment.app import common
 from alignment.cli.app import app_environment, streamlit_command
 from alignment.core.feedback import feedback
 from alignment.io.rule_files import load_pose
+from alignment.present.words import STATUS_LABELS
 from alignment.settings import ICE_ENV, LEVEL_ENV, POSE_ENV, QUALITY_ENV, VIDEO_QUALITY_ENV
 
 MODELS = SHARED / "models"
@@ -99,9 +100,9 @@ def test_photos_page_shows_verdict_and_cue(shared: Path) -> None:
     assert ":red[In the pose: corrections]" in markdown  # the status, in its colour
     assert SPINE_CUE in markdown  # the cue, in words
     assert "left leg extended" in markdown and "score" in markdown
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table["photo"]) == ["y82ukr_30.jpg"]
-    assert list(table["status"]) == ["faults"]
+    assert list(table["status"]) == [STATUS_LABELS["faults"]]
     assert len(at.image) == 1  # the photo with its overlay
     assert download_labels(at) == ["Download the table (CSV)", "Download the results (JSON)"]
     # The page ran without importing the Live page's streamlit_webrtc.
@@ -123,8 +124,9 @@ def test_photos_page_reports_a_bad_file_and_goes_on(shared: Path) -> None:
     assert len(errors) == 1 and errors[0].startswith("notes.txt:")
     assert "not a readable image" in errors[0]
     assert SPINE_CUE in "\n".join(texts(at, "markdown"))  # the good photo is still analysed
-    table = at.dataframe[0].value
-    assert list(table["status"]) == ["error", "faults"]
+    table = at.table[0].value
+    assert list(table["status"]) == [STATUS_LABELS["error"], STATUS_LABELS["faults"]]
+    assert "None" not in table.to_string()
     assert "1 of 2 files analysed." in texts(at, "caption")
 
 
@@ -174,7 +176,7 @@ def test_video_page_summary_hold_time_and_downloads(shared: Path, session_clip: 
     assert metrics["Frames analysed"] == "60"  # 10 a second, as the CLI
     assert any("Only one side was seen" in t for t in texts(at, "info"))  # asymmetry
     summary_text = "\n".join(texts(at, "code"))
-    assert "Left leg extended: held" in summary_text and "rounded_back" in summary_text
+    assert "Left leg extended: held" in summary_text and "Rounded back" in summary_text
     assert download_labels(at) == [
         "Download the summary (JSON)",
         "Download the per-frame timeline (CSV)",
@@ -432,3 +434,17 @@ def test_only_the_live_page_imports_webrtc() -> None:
         if pattern.search(p.read_text(encoding="utf-8"))
     )
     assert importers == ["live.py"]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("script", [photos_script, video_script])
+def test_the_level_is_on_the_page_itself(shared: Path, script) -> None:  # noqa: ANN001
+    """A phone's collapsed sidebar never hides the level: each page shows it under its
+    title, and the choice is kept across pages."""
+    at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert not at.sidebar.selectbox
+    level = at.selectbox(key=f"{common.LEVEL_KEY}_page")
+    assert level.label == "Level"
+    level.set_value("strict").run()
+    assert at.session_state[common.LEVEL_KEY] == "strict"

@@ -193,7 +193,12 @@ def test_photo_video_and_live_say_the_same(name: str, quality: str) -> None:
         assert video.skeleton.agreement == skeleton.agreement
         assert len(video.skeleton.outlines) == len(skeleton.outlines)
         assert video.verdict.trust.sides_doubtful == analyse(skeleton, POSE).trust.sides_doubtful
-    assert (snap.status, snap.cue, snap.score) == (photo.status, photo.message, photo.score)
+    assert (snap.status, snap.cue, snap.limits, snap.score) == (
+        photo.status,
+        photo.message,
+        photo.limits,
+        photo.score,
+    )
     # The colour drawn is the status colour, in the photo's drawing and the live frame alike.
     photo_drawn = draw_frame(blank, frame_view(analyse(skeleton, POSE), photo, skeleton, POSE))
     for picture in (photo_drawn, drawn):

@@ -225,3 +225,74 @@ def test_the_plot_has_a_legend_and_an_empty_one_says_why(tmp_path: Path, monkeyp
     assert len(full.axes) >= 2
     texts = [t.get_text() for ax in empty.axes for t in ax.texts]
     assert any("Nobody was seen in the pose" in t for t in texts), texts
+
+
+def plotted(skeleton: Skeleton | None, pose, tmp_path: Path, monkeypatch) -> object:  # noqa: ANN001
+    """The figure of a 3 s session holding this skeleton."""
+    import matplotlib.figure
+
+    from alignment.present.plot import plot_timeline
+
+    figures = []
+    original = matplotlib.figure.Figure.savefig
+
+    def keep(fig, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        figures.append(fig)
+        fig.canvas.draw()
+        return original(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", keep)
+    tracker = SessionTracker(pose)
+    for i in range(90):
+        tracker.update(i / 30, skeleton)
+    plot_timeline(tracker.records, pose, "standard", tmp_path / "p.png", tracker.segments())
+    return figures[0]
+
+
+def test_the_plot_shows_faint_what_was_not_judged_and_labels_inside_the_panels(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The fast preset cannot judge the thigh angle on this photo: its line is faint, the
+    legend says why, and no bound label leaves its panel or sits on an edge."""
+    from alignment.present.plot import FAINT, NOT_JUDGED
+
+    skeleton = recorded("janu/y82ukr_2.jpg")
+    verdict = analyse(skeleton, POSE)
+    unjudged = {r.rule.measurement for r in verdict.unjudged}
+    judged = {r.rule.measurement for r in verdict.results if r.status == "ok"}
+    assert "thigh_angle" in unjudged and "extended_knee_angle" in judged
+    fig = plotted(skeleton, POSE, tmp_path, monkeypatch)
+    labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert NOT_JUDGED in labels
+    for ax in fig.axes:
+        ylabel = ax.get_ylabel()
+        assert "(degrees)" in ylabel or "(ratio)" in ylabel, ylabel  # a unit on every axis
+        name = ylabel.split("\n")[0].replace(" ", "_")
+        faint = [
+            line
+            for line in ax.get_lines()
+            if line.get_alpha() == FAINT and np.isfinite(line.get_ydata()).any()
+        ]
+        assert bool(faint) == (name in unjudged and name not in judged), name
+        box = ax.get_window_extent()
+        for text in ax.texts:
+            extent = text.get_window_extent()
+            assert box.x0 < extent.x0 and extent.x1 < box.x1, text.get_text()
+            assert box.y0 + 1 < extent.y0 and extent.y1 < box.y1 - 1, text.get_text()
+            assert "_" not in text.get_text()  # the rule's plain name, not its id
+    assert fig.axes[-1].get_xlabel() == "time (s)"
+
+
+@pytest.mark.parametrize("name", ["other/wifi_standing_1.jpg", "other/y82ukr_warrior2_1.jpg"])
+def test_the_banner_never_covers_a_standing_person_s_head(name: str) -> None:
+    """A standing body fills the picture's height: the banner goes to the feet, not the head,
+    and no angle of the pose is drawn on a body doing something else."""
+    skeleton = recorded(name)
+    verdict = analyse(skeleton, POSE)
+    assert verdict.status == "not_in_pose"
+    view = view_of(skeleton)
+    assert view.labels == []
+    canvas = np.full((skeleton.height, skeleton.width, 3), GREY, np.uint8)
+    drawn = draw_frame(canvas, view)
+    assert (drawn[0] == GREY).all(), "the top row (above the head) is left as it was"
+    assert (drawn[-1] < GREY).any(), "the banner sits at the bottom"

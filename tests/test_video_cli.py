@@ -122,5 +122,7 @@ def test_summary_is_printed(
     assert "Segments:" in out and "(left leg extended)" in out
     assert "Left leg extended: held" in out and "Right leg extended: not seen in the pose" in out
     assert "Only one side was seen in the pose" in out
-    assert "rounded_back" in out
+    assert "Rounded back: " in out and "rounded_back" not in out  # the rule's plain name
+    assert "hip flexion typical" in out and "°" in out  # angles with their unit
+    assert "None" not in out
     assert err == ""

@@ -211,7 +211,7 @@ def test_leaving_the_pose_drops_the_cue_at_once(scripted: SessionTracker) -> Non
     out = [live for live in lives if live.record.state in (NOT_IN_POSE, NOT_IN_FRAME)]
     assert len(out) == 60
     assert all(not live.feedback.cues and live.side is None for live in out)
-    assert out[0].feedback.message == f"Not in {POSE.name}: Sit down."
+    assert out[0].feedback.message == f"Not in {POSE.name}. Sit down."
     assert out[0].feedback.status == "not_in_pose"
 
 

@@ -30,8 +30,16 @@ from alignment.pipeline.setup import (  # noqa: F401 (PoseRules: the pages' type
     open_estimator,
 )
 from alignment.pipeline.video import Summary
-from alignment.present.style import STATUS_LABELS, STATUS_MARKDOWN_COLOURS
+from alignment.present.style import STATUS_MARKDOWN_COLOURS
 from alignment.present.text import summary_text
+from alignment.present.words import (
+    NOT_KNOWN,
+    cell,
+    measurement_name,
+    measurement_value,
+    rule_names,
+    status_label,
+)
 from alignment.settings import (
     DEFAULT_LEVEL,
     DEFAULT_POSE,
@@ -161,7 +169,7 @@ def settings() -> Settings:
 
 
 def level_selector(place: str) -> str:
-    """The level, chosen where the page shows it (the sidebar, or the Live page itself). The
+    """The level, chosen on the page (under its title, or in the Live page's panel). The
     choice is kept under LEVEL_KEY: a widget's own state is dropped on a page that does not
     show it, and the selector sits elsewhere on the Live page."""
     widget = f"{LEVEL_KEY}_{place}"
@@ -180,7 +188,7 @@ def level_selector(place: str) -> str:
 
 
 def current_level() -> str:
-    """The level chosen in the sidebar, else the one the app was started with."""
+    """The level chosen on a page, else the one the app was started with."""
     level = st.session_state.get(LEVEL_KEY)
     return level if level in LEVELS else settings().level
 
@@ -211,17 +219,21 @@ def ready() -> Ready | None:
     )
 
 
-def page_start(title: str) -> tuple[Ready, str] | None:
-    """Every page's opening: its title, then the models, pose and level it works with (None,
-    with the reason shown, when the app cannot analyse anything)."""
+def page_start(title: str, show_level: bool = True) -> tuple[Ready, str] | None:
+    """Every page's opening: its title, the level (on the page itself, so that a phone's
+    collapsed sidebar never hides it; the Live page places its own), then the models, pose and
+    level it works with (None, with the reason shown, when the app cannot analyse anything)."""
     st.title(title)
+    if show_level:
+        with st.columns([1, 3])[0]:
+            level_selector("page")
     current = ready()
     return None if current is None else (current, current_level())
 
 
 def status_badge(status: str) -> str:
     """A status in its colour, as Streamlit markdown."""
-    return f":{STATUS_MARKDOWN_COLOURS.get(status, 'gray')}[{STATUS_LABELS.get(status, status)}]"
+    return f":{STATUS_MARKDOWN_COLOURS.get(status, 'gray')}[{status_label(status)}]"
 
 
 class SharedPhotoEstimator:
@@ -260,17 +272,26 @@ def side_rows(summary: Summary, pose: PoseRules) -> list[dict[str, Any]]:
             "in pose (s)": stats["in_pose_seconds"],
         }
         for name, spread in stats["measurements"].items():
-            row[f"{name.replace('_', ' ')} (typical)"] = spread["typical"] if spread else None
-        row["typical score"] = stats["typical_score"]
-        row["faults (s)"] = ", ".join(f"{k} {v:.1f}" for k, v in stats["faults"].items()) or "-"
+            typical = spread["typical"] if spread else None
+            row[f"{measurement_name(name)}, typical"] = measurement_value(name, typical)
+        row["typical score"] = cell(stats["typical_score"])
+        row["corrections (s)"] = (
+            ", ".join(
+                f"{name} {seconds:.1f}"
+                for name, seconds in zip(
+                    rule_names(pose, stats["faults"]), stats["faults"].values(), strict=True
+                )
+            )
+            or NOT_KNOWN
+        )
         rows.append(row)
     return rows
 
 
-def fault_rows(summary: Summary) -> list[dict[str, Any]]:
+def fault_rows(summary: Summary, pose: PoseRules) -> list[dict[str, Any]]:
     return [
         {
-            "fault": f["rule"],
+            "correction needed": rule_names(pose, [f["rule"]])[0],
             "seconds": f["seconds"],
             "first seen (s)": f["first_seen_s"],
             "by side": ", ".join(f"{k} {v:.1f}s" for k, v in f["by_side"].items()),
@@ -297,7 +318,8 @@ def render_summary(summary: Summary, pose: PoseRules) -> None:
         st.info(f"**Asymmetry:** {asym['note']}")
     if summary["faults"]:
         st.markdown("**Faults, longest first**")
-        st.dataframe(fault_rows(summary), hide_index=True)
+        # A static table: the cues and corrections wrap at a phone's width.
+        st.table(fault_rows(summary, pose), hide_index=True, border="horizontal")
     elif summary.get("in_pose"):
         st.success("No lasting faults seen.")
     else:

@@ -27,7 +27,8 @@ from alignment.app import common
 from alignment.pipeline.live import LiveSession, LiveSnapshot
 from alignment.pipeline.setup import LIVE_QUALITY, open_estimator
 from alignment.present.speech import SpeechPlanner
-from alignment.present.style import STATUS_LABELS, STATUS_MARKDOWN_COLOURS
+from alignment.present.style import STATUS_MARKDOWN_COLOURS
+from alignment.present.words import score_text, status_label
 
 SESSION_KEY = "live_session"
 SPEAK_PREF = "live_speak"  # the remembered choice (outlives the widget)
@@ -300,10 +301,10 @@ def render_panel(snap: LiveSnapshot, playing: bool, pose: common.PoseRules) -> N
     with st.container(key="live_cue"):
         st.markdown(f":{colour}[{html.escape(cue)}]")
     if snap.frames:
-        st.caption(
-            STATUS_LABELS.get(snap.status, snap.status)
-            + (f" · score {snap.score}" if snap.score is not None else "")
-        )
+        scored = score_text(snap.score, snap.checked, snap.checks)
+        st.caption(status_label(snap.status) + (f" · {scored}" if scored else ""))
+        if snap.limits:
+            st.caption(snap.limits)
     for extra in snap.active_cues[1:]:
         st.markdown(f"- {extra}")
     guidance = list(snap.guidance)
@@ -395,7 +396,7 @@ def _panel(session: LiveSession, ctx, pose: common.PoseRules) -> None:  # noqa: 
 
 def render() -> None:
     """The Live page."""
-    started = common.page_start("Live")
+    started = common.page_start("Live", show_level=False)
     if started is None:
         return
     ready, level = started

@@ -42,15 +42,13 @@ def left_live_page() -> None:
         )
 
 
-def sidebar(settings: common.Settings, quality: str, level: bool = True) -> None:
-    """The settings every page uses: the level (unless the page shows it itself: the Live
-    page, where a phone's collapsed sidebar would hide it); the pose and the models this page
-    runs (the preset `quality`) are shown."""
+def sidebar(settings: common.Settings, quality: str) -> None:
+    """What every page works with: the pose and the models this page runs (the preset
+    `quality`). The level is chosen on each page itself (`common.page_start`), where a phone's
+    collapsed sidebar cannot hide it."""
+    if common.LEVEL_KEY not in st.session_state:
+        st.session_state[common.LEVEL_KEY] = settings.level
     with st.sidebar:
-        if common.LEVEL_KEY not in st.session_state:
-            st.session_state[common.LEVEL_KEY] = settings.level
-        if level:
-            common.level_selector("sidebar")
         if settings.pose is not None:
             st.markdown(f"**Pose:** {settings.pose.name}")
         if settings.models:
@@ -80,7 +78,7 @@ def main() -> None:
     if not on_live:
         left_live_page()
     page_quality = {live.title: LIVE_QUALITY, "Video": settings.video_quality}
-    sidebar(settings, page_quality.get(navigation.title, settings.quality), level=not on_live)
+    sidebar(settings, page_quality.get(navigation.title, settings.quality))
     navigation.run()
 
 

@@ -16,6 +16,7 @@ from PIL import Image
 from alignment.app import common
 from alignment.pipeline.photo import IMAGE_SUFFIXES, PhotoResult
 from alignment.present.report import CSV_FIELDS, PhotoRecord, csv_row, csv_text
+from alignment.present.words import cell, rule_names, score_text, status_label
 
 RESULTS_KEY = "photo_results"
 UPLOAD_KEY = "photo_upload"
@@ -63,15 +64,18 @@ def show_photo(result: ShownPhoto, pose: common.PoseRules) -> None:
     if result.overlay:
         left.image(result.overlay, caption=f"{result.name}: skeleton, key angles and cues")
     with right:
-        score = "" if record["score"] is None else f" · score {record['score']}"
+        scored = score_text(record["score"], record["rules_checked"], record["rules_applied"])
+        score = f" · {scored}" if scored else ""
         leg = record.get("extended_leg")
         side = f" · {pose.side_name(leg)}" if leg else ""
         st.markdown(f"**Status:** {common.status_badge(record['status'])}{side}{score}")
         st.markdown(f"**{record['message']}**")
+        if record["limits"]:
+            st.caption(record["limits"])
         for cue in record["cues"][1:]:
             st.markdown(f"- {cue}")
         if record["faults"]:
-            st.caption("Faults: " + ", ".join(record["faults"]))
+            st.caption("Corrections: " + ", ".join(rule_names(pose, record["faults"])))
         for line in record.get("guidance") or []:
             st.warning(line, icon=":material/photo_camera:")
         for note in [*(record.get("doubts") or []), *record["notes"]]:
@@ -82,18 +86,20 @@ def show_results(results: list[ShownPhoto], pose: common.PoseRules) -> None:
     """The summary table and downloads, then each photo."""
     records = [r.record for r in results]
     good = [r for r in results if not r.error]
-    st.dataframe(
+    # A static table: its cells wrap, so the message reads at a phone's width too.
+    st.table(
         [
             {
                 "photo": r.name,
-                "status": r.record["status"],
-                "side": r.record.get("extended_leg") or "",
-                "score": r.record["score"],
-                "message": r.record["message"],
+                "status": status_label(r.record["status"]),
+                "side": cell(r.record.get("extended_leg")),
+                "score": cell(r.record["score"]),
+                "message": " ".join(filter(None, (r.record["message"], r.record["limits"]))),
             }
             for r in results
         ],
         hide_index=True,
+        border="horizontal",
     )
     cols = st.columns(2)
     cols[0].download_button(

@@ -124,8 +124,9 @@ def show_result(result: VideoPageResult, pose: common.PoseRules) -> None:
         right.markdown("**Measurements over time**")
         right.image(
             result.plot,
-            caption="Measurements while in the pose; dashed lines are the "
-            "rule bounds at this level; shading marks the segments.",
+            caption="Measurements while in the pose (dotted and faint where no rule could "
+            "judge them); dashed lines are the rule bounds at this level; shading marks the "
+            "segments.",
         )
     st.subheader("Session summary")
     common.render_summary(summary, pose)

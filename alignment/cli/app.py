@@ -7,8 +7,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+from alignment.cli.native_logs import QUIET_NATIVE_ENV, without_native_logs
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import model_files
 from alignment.settings import LEVEL_ENV, MODEL_ENV, POSE_ENV, QUALITY_ENV, VIDEO_QUALITY_ENV
@@ -44,7 +46,12 @@ def streamlit_command(port: int, address: str) -> list[str]:
 
 
 def app_environment(
-    models: list[Path], pose: str, level: str, quality: str, video_quality: str
+    models: list[Path],
+    pose: str,
+    level: str,
+    quality: str,
+    video_quality: str,
+    verbose: bool = False,
 ) -> dict[str, str]:
     """The environment of the app process: the resolved model files, the pose, the level and
     the presets for photos and for videos."""
@@ -54,8 +61,9 @@ def app_environment(
     env[LEVEL_ENV] = level
     env[QUALITY_ENV] = quality
     env[VIDEO_QUALITY_ENV] = video_quality
-    env.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not verbose:
+        for name, value in QUIET_NATIVE_ENV.items():
+            env.setdefault(name, value)
     return env
 
 
@@ -72,9 +80,25 @@ def launch(args: argparse.Namespace, pose: PoseRules) -> int:
     scheme = "https" if os.environ.get("STREAMLIT_SERVER_SSL_CERT_FILE") else "http"
     print(f"Starting the app on {scheme}://{address}:{port} (Ctrl-C to stop)", file=sys.stderr)
     env = app_environment(
-        list(dict.fromkeys(models)), args.pose, args.level, args.quality, args.video_quality
+        list(dict.fromkeys(models)),
+        args.pose,
+        args.level,
+        args.quality,
+        args.video_quality,
+        args.verbose,
     )
-    proc = subprocess.Popen(streamlit_command(port, address), env=env)
+    # The app's log, without the pose libraries' own lines (unless --verbose).
+    proc = subprocess.Popen(
+        streamlit_command(port, address),
+        env=env,
+        stderr=sys.stderr if args.verbose else subprocess.PIPE,
+        text=True,
+        errors="backslashreplace",
+    )
+    if proc.stderr is not None:
+        threading.Thread(
+            target=without_native_logs, args=(proc.stderr, sys.stderr), daemon=True
+        ).start()
 
     def forward(signum: int, _frame: object) -> None:
         if proc.poll() is None:

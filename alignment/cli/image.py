@@ -86,7 +86,7 @@ def run_images(args: argparse.Namespace, pose: PoseRules) -> int:
     if stop.is_set():
         for path in found.images[len(records) :]:
             records.append(error_record(str(path), NOT_ANALYSED))
-    print(photo_table(records))
+    print(photo_table(records, pose=pose))
     failed_writes += write_each(
         [
             (args.json, lambda d: write_json(d, records)),

@@ -9,7 +9,6 @@ Exit status: 0 done; 1 done, but some input failed or the output is partial; 2 n
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from alignment.estimators.presets import (
     QUALITIES,
     VIDEO_QUALITY,
 )
+from alignment.io.images import MAX_SIDE
 from alignment.session.sampling import ALL_FRAMES, MIN_RATE_HZ, parse_rate
 from alignment.settings import DEFAULT_LEVEL, DEFAULT_POSE, DEFAULT_RATE_HZ, LEVELS, MODEL_ENV
 
@@ -60,6 +60,11 @@ def _common(parser: argparse.ArgumentParser, default_quality: str, used_for: str
         default=DEFAULT_LEVEL,
         help=f"how strict the bounds are (default: {DEFAULT_LEVEL})",
     )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also show the pose libraries' own log lines (MediaPipe, LiteRT) on stderr",
+    )
 
 
 def _rate(text: str) -> float | None:
@@ -92,48 +97,40 @@ def normalise_ray_flag(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def _ray_options(parser: argparse.ArgumentParser, what: str) -> None:
+def _ray_options(parser: argparse.ArgumentParser, what: str) -> argparse._ArgumentGroup:
+    """The options of a run on Ray, in their own group of the help (they need --ray)."""
     ray = parser.add_argument_group(
-        "on Ray",
+        "on Ray (these options need --ray)",
         f"Score many {what} on a local Ray or a cluster (pip install 'janu-alignment[ray]').",
     )
     ray.add_argument(
         "--ray",
-        metavar="ADDRESS",
-        help="run on Ray: join the cluster at ADDRESS (host:port, ray://..., auto), or "
-        "$RAY_ADDRESS, else start Ray on this machine; write --ray=ADDRESS to be explicit",
+        metavar="[ADDRESS]",
+        help="run on Ray: join the cluster at ADDRESS if one is given (host:port, ray://..., "
+        "auto), else at $RAY_ADDRESS, else start Ray on this machine; write --ray=ADDRESS to "
+        "be explicit",
     )
     ray.add_argument(
         "--results",
         metavar="DIR|URI",
-        help="with --ray: where the records go (records.jsonl; a folder or s3://, gs://, ...)",
+        help="where the records go (records.jsonl; a folder or s3://, gs://, ...); required",
     )
-    ray.add_argument(
-        "--resume", action="store_true", help="with --ray: skip the files --results holds"
-    )
-    ray.add_argument(
-        "--parquet", action="store_true", help="with --ray: also write records.parquet"
-    )
+    ray.add_argument("--resume", action="store_true", help="skip the files --results holds")
+    ray.add_argument("--parquet", action="store_true", help="also write records.parquet")
     ray.add_argument(
         "--actors",
         type=int,
         metavar="N",
-        help="with --ray: workers, each with its own model (default: the cluster's CPUs)",
+        help="workers, each with its own model (default: the cluster's CPUs)",
     )
     ray.add_argument(
         "--cpus-per-actor",
         type=float,
         default=1.0,
         metavar="C",
-        help="with --ray: CPUs Ray reserves for each worker (default: 1)",
+        help="CPUs Ray reserves for each worker (default: 1)",
     )
-
-
-def _annotate_options(
-    parser: argparse.ArgumentParser, metavar: str, annotate: str, overwrite: str
-) -> None:
-    parser.add_argument("--annotate", metavar=metavar, help=annotate)
-    parser.add_argument("--overwrite", action="store_true", help=overwrite)
+    return ray
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,12 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
     image.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
     image.add_argument("--json", metavar="FILE", help="write the results as JSON")
     image.add_argument("--csv", metavar="FILE", help="write the results as CSV")
-    _annotate_options(
-        image,
-        "DIR",
-        "write each photo with the skeleton, angles and cues drawn into DIR (the input folders "
-        "mirrored below it; existing files are kept; with --ray, a URI too)",
-        "replace annotated photos left in DIR by an earlier run (with --ray: start --results "
+    image.add_argument(
+        "--annotate",
+        metavar="DIR",
+        help="write each photo with the skeleton, angles and message drawn into DIR, at the "
+        f"size analysed (at most {MAX_SIDE} pixels on the longer side; the input folders "
+        "mirrored below it; with --ray, a URI too)",
+    )
+    image.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace annotated photos an earlier run left in DIR (with --ray: start --results "
         "again)",
     )
     image.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -168,10 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
     video = sub.add_parser(
         "video",
         help="analyse a recorded practice session",
-        description="Analyse a recorded session, a steady number of frames a second.",
+        description="Analyse a recorded session, a steady number of frames a second. One "
+        "video, or with --ray many (files and folders).",
+        usage="%(prog)s VIDEO [options]\n       %(prog)s --ray [ADDRESS] --results DIR|URI "
+        "VIDEO|FOLDER... [options]",
     )
     video.add_argument(
-        "inputs", nargs="+", metavar="INPUT", help="video file (with --ray: files and folders)"
+        "inputs",
+        nargs="+",
+        metavar="VIDEO",
+        help="the video file (with --ray: several files and folders)",
     )
     video.add_argument("--out", metavar="FILE", help="annotated video (.mp4 H.264 or .webm)")
     video.add_argument(
@@ -194,14 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     video.add_argument("--quiet", action="store_true", help="no progress bar")
     _common(video, VIDEO_QUALITY)
-    _ray_options(video, "recorded sessions")
-    _annotate_options(
-        video,
-        "DIR|URI",
-        "with --ray: write each annotated video (.mp4) into DIR, the input folders mirrored "
-        "below it",
-        "with --ray: start --results again",
+    ray = _ray_options(video, "recorded sessions")
+    ray.add_argument(
+        "--annotate",
+        metavar="DIR|URI",
+        help="write each annotated video (.mp4) into DIR, the input folders mirrored below it "
+        "(for one video: --out FILE)",
     )
+    ray.add_argument("--overwrite", action="store_true", help="start --results again")
 
     app = sub.add_parser(
         "app",
@@ -226,20 +234,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, quiet_native: bool = False) -> int:
+    """`quiet_native`: keep the native libraries' logging off stderr unless `--verbose` (the
+    console command; in-process callers keep their own stderr)."""
     parser = build_parser()
     args = parser.parse_args(normalise_ray_flag(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help()
         return 0
+    from alignment.cli.native_logs import native_logs_off_stderr
     from alignment.cli.run import run
 
+    if quiet_native and not args.verbose:
+        native_logs_off_stderr()
     return run(args)
 
 
 def entry() -> None:
-    os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging quiet
-    sys.exit(main())
+    sys.exit(main(quiet_native=True))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,12 @@
 """What a frame says and shows: status, message, cues, guidance and score, in one place.
 
+The words (the README's table of messages): the headline (`message`) states what was seen:
+nobody, can't tell, not in the pose, the first correction, or good; the second line (`limits`)
+says what could not be checked, as the checker's own limit ("I couldn't check: how far your
+knee opens"), in each rule's neutral `check` words, never its mistake's name. The score is
+given only when every major rule was judged (`rules.score`); `checked` of `checks` says what
+it covers.
+
 A photo, a video frame and a live frame all end here. The only difference over time is which
 mistakes are shown: a session shows a mistake once it has lasted (`shown_faults`), a photo
 shows what it sees. Status, words, score (and so the colour drawn) all follow the same shown
@@ -29,10 +36,16 @@ class Feedback:
     fault_ids: tuple[str, ...]  # the rules behind those cues
     guidance: tuple[str, ...]  # camera set-up advice
     score: int | None
+    limits: str = ""  # the second line: what could not be checked ("" when everything was)
+    checked: int = 0  # rules judged on this frame (what the score covers)
+    checks: int = 0  # rules that applied (judged or not)
 
 
-def _names(results: list[RuleResult]) -> str:
-    return ", ".join(r.rule.id.replace("_", " ") for r in results)
+def limits_line(unjudged: list[RuleResult]) -> str:
+    """What could not be checked, as the checker's limit; "" when everything was."""
+    if not unjudged:
+        return ""
+    return "I couldn't check: " + ", ".join(r.rule.check for r in unjudged) + "."
 
 
 def _with_shown_faults(verdict: Verdict, shown: Collection[str]) -> Verdict:
@@ -63,20 +76,15 @@ def _message(verdict: Verdict) -> str:
         unclear = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
         return f"I can't tell if you are in the pose: I can't see {unclear} clearly enough."
     if status == NOT_IN_POSE:
-        return f"Not in {verdict.pose_name}: {verdict.missing[0]}"
+        return f"Not in {verdict.pose_name}. {verdict.missing[0]}"
     if status == FAULTS:
         return verdict.faults[0].rule.cue
     judged = [r for r in verdict.results if r.status in ("ok", "fault")]
     if status == PARTIAL:
         if not judged:
-            return "In the pose, but I can't see well enough to judge the alignment."
-        return (
-            "No mistakes in what I can see, but I can't judge "
-            f"{_names(verdict.unjudged_major)} from here."
-        )
+            return "In the pose, but I can't see well enough to check your alignment."
+        return "In the pose, and no mistakes in what I could check."
     assert status == GOOD
-    if verdict.unjudged:
-        return f"Good alignment. Not judged: {_names(verdict.unjudged)}."
     return "Good alignment. Keep breathing."
 
 
@@ -85,11 +93,18 @@ def feedback(verdict: Verdict, shown_faults: Collection[str] | None = None) -> F
     have lasted); None for a photo, which shows every mistake it sees."""
     if shown_faults is not None and verdict.status in (FAULTS, PARTIAL, GOOD):
         verdict = _with_shown_faults(verdict, set(shown_faults))
+    status = verdict.status
+    applied = [r for r in verdict.results if r.status != "skipped"]
     return Feedback(
-        status=verdict.status,
+        status=status,
         message=_message(verdict),
         cues=tuple(verdict.cues),
         fault_ids=tuple(verdict.fault_ids),
-        guidance=tuple(verdict.guidance),
+        # Camera advice helps someone in (or getting into) this pose be seen; someone doing
+        # something else first needs to get into the pose.
+        guidance=() if status == NOT_IN_POSE else tuple(verdict.guidance),
         score=verdict.score,
+        limits=limits_line(verdict.unjudged) if status in (FAULTS, PARTIAL, GOOD) else "",
+        checked=sum(r.status in ("ok", "fault") for r in applied),
+        checks=len(applied),
     )

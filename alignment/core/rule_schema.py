@@ -92,6 +92,8 @@ class RuleSpec(ConditionSpec):
     """One mistake; `gentle` and `strict` override the bounds for those levels."""
 
     id: Text
+    name: Text | None = None  # the mistake in plain words (default: from the id)
+    check: Text | None = None  # what it looks at, neutrally, for what could not be judged
     mistake: Text
     severity: Severity
     cue: Text

@@ -84,6 +84,11 @@ class Rule:
     source: str
     tolerance: float  # how far past the bound counts as the whole mistake (for the score)
     when: tuple[Condition, ...] = ()
+    # Plain words for people: `name` names the mistake (tables of faults, "Rounded back");
+    # `check` names what the rule looks at, neutrally, for what could not be judged ("how your
+    # back curves"), so that an unjudged rule never reads as a fault.
+    name: str = ""
+    check: str = ""
 
     @property
     def weight(self) -> int:
@@ -245,6 +250,8 @@ def _rule(spec: RuleSpec) -> Rule:
         source=spec.source,
         tolerance=tolerance,
         when=_conditions(spec.when),
+        name=spec.name or spec.id.replace("_", " ").capitalize(),
+        check=spec.check or f"your {spec.measurement.replace('_', ' ')}",
     )
 
 

@@ -83,10 +83,12 @@ def assess(skeleton: Skeleton, reading: BodyReading) -> TrustReport:
             straight = reading.extended_leg
             if straight is None:
                 if odd_legs or mismatched:
-                    reasons.append("the skeleton is implausible (the leg bones do not match)")
+                    reasons.append(
+                        "the points I found do not fit a body (the leg bones do not match)"
+                    )
             elif straight in odd_legs:
                 reasons.append(
-                    "the skeleton is implausible (the straight leg's bones do not match)"
+                    "the points I found do not fit a body (the straight leg's bones do not match)"
                 )
             elif odd_legs or mismatched:
                 # The folded leg is often half hidden under the thigh and the model guesses
@@ -105,7 +107,9 @@ def assess(skeleton: Skeleton, reading: BodyReading) -> TrustReport:
                 (wld[Joint.LEFT_SHOULDER] + wld[Joint.RIGHT_SHOULDER]) / 2,
             )
             if torso_w > 0 and distance(wld[hip], wld[ankle]) / torso_w < MIN_STRAIGHT_LEG_TO_TORSO:
-                reasons.append("the skeleton is implausible (the straight leg is too short)")
+                reasons.append(
+                    "the points I found do not fit a body (the straight leg is too short)"
+                )
 
     known_legs = [s for s in SIDES if _known(img, legs[s])]
     leg_len = max(
@@ -144,7 +148,9 @@ def assess(skeleton: Skeleton, reading: BodyReading) -> TrustReport:
         incl = reading.metrics.get("torso_inclination")
         leaning_far_back = incl is not None and incl.value is not None and incl.value < -45
         if head_ahead < -0.1 or leaning_far_back:
-            reasons.append("the skeleton is implausible (the body is turned away from the legs)")
+            reasons.append(
+                "the points I found do not fit a body (the body is turned away from the legs)"
+            )
 
     # Left and right: the fusion of several readings says whether they agree on them. A single
     # model's labels are checked here: the side nearer the camera must match the way the

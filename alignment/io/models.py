@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from alignment.io.outputs import publish
 from alignment.io.progress import Progress
 from alignment.settings import MODEL_ENV
 
@@ -127,7 +128,7 @@ def download(
                     f"download of {url} stopped at {out.tell()} of {total} bytes"
                 )
         check_model_file(tmp, spec)
-        os.replace(tmp, dest)
+        publish(tmp, dest)
         return dest
     finally:
         tmp.unlink(missing_ok=True)

@@ -46,6 +46,27 @@ def check_output(
     return path
 
 
+def new_file_mode() -> int:
+    """The mode a new file gets from this user's umask (0644 under umask 022), as any other
+    tool's files do: a temporary file from `mkstemp` is 0600, and renaming keeps that."""
+    try:  # Linux: read it without changing it (os.umask sets it, for every thread)
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def publish(tmp: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """Give a finished temporary file the umask's mode and rename it over `dest`."""
+    os.chmod(tmp, new_file_mode())
+    os.replace(tmp, dest)
+
+
 class AtomicOutput:
     """A temporary file beside `dest` (same suffix, hidden) to write to; on leaving the block
     it is renamed over `dest` if all went well, removed if not (or if `discard()` was called).
@@ -73,7 +94,7 @@ class AtomicOutput:
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         if exc_type is None and self._keep:
-            os.replace(self.path, self.dest)
+            publish(self.path, self.dest)
         else:
             self.path.unlink(missing_ok=True)
 

@@ -60,12 +60,15 @@ class LiveSnapshot:
     frames: int = 0  # frames analysed in the current (or last) stream
     status: str = "no_person"  # Verdict.status of the latest frame
     cue: str = ""  # the feedback's message: the one line to show or say now
+    limits: str = ""  # the feedback's second line: what could not be checked
     active_cues: tuple[str, ...] = ()
     guidance: tuple[str, ...] = ()
     side: str | None = None  # side being held now
     # Seconds held per side, counted as the summary counts them (its `hold_seconds`).
     hold_s: dict[str, float] = field(default_factory=lambda: {"left": 0.0, "right": 0.0})
     score: int | None = None
+    checked: int = 0  # the rules judged (what the score covers)
+    checks: int = 0  # the rules that applied
     fps: float = 0.0  # frames analysed per second, lately
     camera_fps: float = 0.0  # frames arriving per second, lately
     dropped: int = 0  # frames not analysed because a newer one came first (this stream)
@@ -289,11 +292,14 @@ class LiveSession:
             frames=len(stream.tracker.records),
             status=shown.status,
             cue=shown.message,
+            limits=shown.limits,
             active_cues=shown.cues,
             guidance=shown.guidance,
             side=live.side,
             hold_s=hold,
             score=shown.score,
+            checked=shown.checked,
+            checks=shown.checks,
             fps=stream.analysed.per_second(now),
             camera_fps=stream.arrived.per_second(now),
             dropped=stream.dropped,

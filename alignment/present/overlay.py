@@ -24,10 +24,10 @@ from alignment.present.style import (
     DOUBTED,
     RGB,
     STATUS_COLOURS,
-    STATUS_LABELS,
     WHITE,
     font,
 )
+from alignment.present.words import feedback_score, status_label
 
 MIN_VISIBILITY = 0.2  # joints less likely than this to be seen are not drawn
 BANNER_SHARE = 0.34  # the banner takes at most this share of the picture's height
@@ -71,8 +71,14 @@ def frame_view(
     rule file) and, over a session, the hold time of each side."""
     labels: list[tuple[str, tuple[float, float]]] = []
     reading = verdict.reading
-    # Numbers read off a skeleton we do not trust would look like facts: none are drawn.
-    if skeleton is not None and reading is not None and verdict.trusted:
+    # Numbers read off a skeleton we do not trust would look like facts, and the pose's angles
+    # mean nothing on a body doing something else: none are drawn then.
+    if (
+        skeleton is not None
+        and reading is not None
+        and verdict.trusted
+        and verdict.in_pose is not False
+    ):
         for label in pose.labels:
             value = reading.metrics.get(label.measurement)
             if value is None or value.value is None:
@@ -113,6 +119,16 @@ def _body_span(skeleton: Skeleton | None, height: int) -> tuple[float, float]:
     if ys.size == 0:
         return 0.0, float(height)
     return float(ys.min()), float(ys.max())
+
+
+def _head_top(skeleton: Skeleton | None) -> float | None:
+    """The top of the head on the picture (the highest face point seen), None if unseen."""
+    if skeleton is None:
+        return None
+    face = list(FACE)
+    pts = skeleton.image[face]
+    seen = (skeleton.visibility[face] >= MIN_VISIBILITY) & np.all(np.isfinite(pts), axis=1)
+    return float(pts[seen, 1].min()) if seen.any() else None
 
 
 def _draw_skeleton(draw: ImageDraw.ImageDraw, skeleton: Skeleton, colour: RGB, unit: float) -> None:
@@ -192,13 +208,15 @@ def _banner_lines(
 ) -> list[tuple[str, int, bool, RGB]]:
     """(text, size, bold, colour) per line, most important first."""
     fb = view.feedback
-    status = STATUS_LABELS[fb.status] + ("" if fb.score is None else f"  ·  score {fb.score}")
+    scored = feedback_score(fb)
+    status = status_label(fb.status) + (f"  ·  {scored}" if scored else "")
     lines = [
         (line, big, True, STATUS_COLOURS[fb.status])
         for line in _wrap(draw, fb.message, big, True, width)
     ]
     lines.append((status, small, False, WHITE))
     for text in [
+        *([fb.limits] if fb.limits else []),
         *view.extra_lines,
         *(f"• {cue}" for cue in fb.cues[1:]),
         *(f"Camera: {g}" for g in fb.guidance),
@@ -228,6 +246,11 @@ def _draw_banner(
     # The banner goes where it covers less of the body: the top, unless the body reaches
     # higher into it than into a banner at the bottom.
     at_top = max(0.0, band - top) <= max(0.0, bottom - (height - band))
+    # Never over the head when the bottom keeps it clear (a standing person's feet matter less).
+    head = _head_top(view.skeleton)
+    # (the face points sit below the top of the skull: about 6% of the picture's shorter side)
+    if at_top and head is not None and head - 6 * unit < band and head < height - band:
+        at_top = False
     y0 = 0 if at_top else height - band
     region = np.asarray(image.crop((0, y0, width, y0 + band)), dtype=np.float32)
     image.paste(Image.fromarray((region * BANNER_SHADE).astype(np.uint8)), (0, y0))

@@ -47,8 +47,11 @@ class PhotoRecord(TypedDict):
     not_in_pose_because: list[str]
     doubts: list[str]
     guidance: list[str]
-    score: int | None
-    message: str
+    score: int | None  # None unless every major rule was judged
+    rules_checked: int  # the rules judged (what the score covers)
+    rules_applied: int  # the rules that applied, judged or not
+    message: str  # the headline (core.feedback)
+    limits: str  # the second line: what could not be checked, "" when everything was
     landmarks: list[list[float]] | None  # per joint [x, y, visibility] (core.topology order)
     notes: list[str]  # about the input itself (e.g. downscaled, several people)
     error: str | None
@@ -66,6 +69,7 @@ CSV_FIELDS = [
     "score",
     "faults",
     "message",
+    "limits",
     "error",
     *DESCRIPTIONS,
 ]
@@ -115,7 +119,10 @@ def error_record(path: str, error: str, notes: list[str] | None = None) -> Photo
         doubts=[],
         guidance=[],
         score=None,
+        rules_checked=0,
+        rules_applied=0,
         message=error,
+        limits="",
         landmarks=None,
         notes=list(notes or []),
         error=error,
@@ -163,7 +170,10 @@ def photo_record(
         doubts=verdict.doubts,
         guidance=list(said.guidance),
         score=said.score,
+        rules_checked=said.checked,
+        rules_applied=said.checks,
         message=said.message,
+        limits=said.limits,
         landmarks=landmarks,
         notes=list(notes or []),
         error=None,

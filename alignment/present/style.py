@@ -1,5 +1,5 @@
-"""How statuses look and read: one colour and one label per status, and the font, for every
-picture, plot and page."""
+"""How statuses look: one colour per status, and the font, for every picture, plot and page
+(what they are called is `present.words`)."""
 
 from __future__ import annotations
 
@@ -19,15 +19,6 @@ STATUS_COLOURS: dict[str, RGB] = {
     NOT_IN_POSE: (245, 170, 30),
     UNCERTAIN: (185, 185, 185),
     NO_PERSON: (185, 185, 185),
-}
-STATUS_LABELS: dict[str, str] = {
-    GOOD: "In the pose: good alignment",
-    FAULTS: "In the pose: corrections",
-    PARTIAL: "In the pose: not fully judged",
-    NOT_IN_POSE: "Not in the pose",
-    UNCERTAIN: "Can't judge",
-    NO_PERSON: "Nobody in view",
-    "error": "Not an image",
 }
 # Streamlit's named colours for the same statuses (markdown `:colour[text]`).
 STATUS_MARKDOWN_COLOURS: dict[str, str] = {

@@ -38,6 +38,7 @@ class FrameRecord:
     cues: tuple[str, ...]  # mistakes shown (they have lasted), by rule id
     metrics: dict[str, float | None]
     message: str  # what was shown
+    unjudged: tuple[str, ...] = ()  # rules that applied but could not be judged, by rule id
 
 
 class Segment(TypedDict):

@@ -154,6 +154,7 @@ class SessionTracker:
                 k: (None if v is None else round(float(v), 3)) for k, v in verdict.metrics.items()
             },
             message=shown.message,
+            unjudged=tuple(r.rule.id for r in verdict.unjudged),
         )
         self.records.append(record)
         if state == UNCERTAIN and shown is self._last_shown:
