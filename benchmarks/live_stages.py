@@ -43,8 +43,8 @@ def main() -> None:
     from aiortc.jitterbuffer import JitterFrame
     from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
+    from alignment.estimators.presets import LIVE_QUALITY, open_estimator
     from alignment.io.rule_files import load_pose
-    from alignment.pipeline.setup import LIVE_QUALITY, open_estimator
     from alignment.present.overlay import draw_frame, frame_view
     from alignment.session.tracker import SessionTracker
     from alignment.testing.clips import Shot, iter_clip_frames

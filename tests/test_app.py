@@ -248,8 +248,9 @@ def test_live_session_cue_and_hold_from_frames(shared: Path) -> None:
     the snapshot (cue, hold timer, frame count) and the summary."""
     import av
 
+    from alignment.estimators.presets import LIVE_QUALITY, open_estimator
+    from alignment.io.rule_files import load_pose
     from alignment.pipeline.live import LiveSession
-    from alignment.pipeline.setup import LIVE_QUALITY, load_pose, open_estimator
     from alignment.testing.clips import Shot, iter_clip_frames
 
     session = LiveSession(
@@ -286,8 +287,8 @@ def test_live_session_cue_and_hold_from_frames(shared: Path) -> None:
 
 def live_panel_script() -> None:
     from alignment.app.live import render_panel
+    from alignment.io.rule_files import load_pose
     from alignment.pipeline.live import LiveSnapshot
-    from alignment.pipeline.setup import load_pose
 
     snap = LiveSnapshot(
         frames=120,
@@ -323,8 +324,8 @@ def test_live_panel_shows_one_cue_the_timers_and_one_rate() -> None:
 
 def dandasana_panel_script() -> None:
     from alignment.app.live import render_panel
+    from alignment.io.rule_files import load_pose
     from alignment.pipeline.live import LiveSnapshot
-    from alignment.pipeline.setup import load_pose
 
     snap = LiveSnapshot(frames=40, status="good", side=None, hold_s={"both": 7.4}, running=True)
     render_panel(snap, True, load_pose("dandasana"))
@@ -354,8 +355,8 @@ def test_a_session_of_a_pose_without_sides_times_the_pose() -> None:
 
 
 def test_live_session_timestamps_strictly_increase() -> None:
+    from alignment.io.rule_files import load_pose
     from alignment.pipeline.live import LiveSession, _Stream
-    from alignment.pipeline.setup import load_pose
 
     stream = _Stream(1, load_pose(), "standard")
     times = [

@@ -15,20 +15,19 @@ from typing import Any
 
 import streamlit as st
 
-from alignment.pipeline.photo import PhotoChecker
-from alignment.pipeline.setup import (  # noqa: F401 (PoseRules: the pages' type)
+from alignment.core.rules import PoseRules, RuleFileError
+from alignment.estimators.lifecycle import close_at_exit
+from alignment.estimators.presets import (
     LIVE_QUALITY,
     PHOTO_QUALITY,
     QUALITIES,
     VIDEO_QUALITY,
-    ModelNotFoundError,
-    PoseRules,
-    RuleFileError,
-    close_at_exit,
-    load_pose,
     model_files,
     open_estimator,
 )
+from alignment.io.models import ModelNotFoundError
+from alignment.io.rule_files import load_pose
+from alignment.pipeline.photo import PhotoChecker
 from alignment.pipeline.video import Summary
 from alignment.present.style import STATUS_MARKDOWN_COLOURS
 from alignment.present.text import summary_text

@@ -24,8 +24,9 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from alignment.app import common
+from alignment.core.rules import PoseRules
+from alignment.estimators.presets import LIVE_QUALITY, open_estimator
 from alignment.pipeline.live import LiveSession, LiveSnapshot
-from alignment.pipeline.setup import LIVE_QUALITY, open_estimator
 from alignment.present.speech import SpeechPlanner
 from alignment.present.style import STATUS_MARKDOWN_COLOURS
 from alignment.present.words import score_text, status_label
@@ -291,7 +292,7 @@ def _camera_problem() -> tuple[str, str] | None:
     return CAMERA_PROBLEMS.get(name, OTHER_CAMERA_PROBLEM)
 
 
-def render_panel(snap: LiveSnapshot, playing: bool, pose: common.PoseRules) -> None:
+def render_panel(snap: LiveSnapshot, playing: bool, pose: PoseRules) -> None:
     """The cue in large text, the extra cues and camera advice, the hold timers, one rate
     readout and the cost of each stage."""
     if snap.error:
@@ -339,7 +340,7 @@ def render_panel(snap: LiveSnapshot, playing: bool, pose: common.PoseRules) -> N
             st.caption(f"Speed per frame ({snap.model}): {costs}")
 
 
-def _timers(snap: LiveSnapshot, pose: common.PoseRules, final: bool = False) -> None:
+def _timers(snap: LiveSnapshot, pose: PoseRules, final: bool = False) -> None:
     """The hold time of each side, as the summary counts it (after STOP: the summary's own
     figures, to the tenth)."""
     cols = st.columns(len(pose.sides))
@@ -354,7 +355,7 @@ def _timers(snap: LiveSnapshot, pose: common.PoseRules, final: bool = False) -> 
         )
 
 
-def _panel(session: LiveSession, ctx, pose: common.PoseRules) -> None:  # noqa: ANN001 - webrtc
+def _panel(session: LiveSession, ctx, pose: PoseRules) -> None:  # noqa: ANN001 - webrtc
     """The panel beside the video: redrawn twice a second while a stream plays."""
     snap = session.snapshot()
     playing = bool(ctx.state.playing)

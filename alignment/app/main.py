@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from alignment.app import common
-from alignment.pipeline.setup import LIVE_QUALITY, PRESETS
+from alignment.estimators.presets import LIVE_QUALITY, PRESETS
 
 
 def live_page() -> None:

@@ -14,6 +14,7 @@ import streamlit as st
 from PIL import Image
 
 from alignment.app import common
+from alignment.core.rules import PoseRules
 from alignment.pipeline.photo import IMAGE_SUFFIXES, PhotoResult
 from alignment.present.report import CSV_FIELDS, PhotoRecord, csv_row, csv_text
 from alignment.present.words import cell, rule_names, score_text, status_label
@@ -53,7 +54,7 @@ def table_csv(records: list[PhotoRecord]) -> bytes:
     return csv_text(map(csv_row, records), CSV_FIELDS).encode("utf-8")
 
 
-def show_photo(result: ShownPhoto, pose: common.PoseRules) -> None:
+def show_photo(result: ShownPhoto, pose: PoseRules) -> None:
     """One photo: the overlay beside the verdict."""
     record = result.record
     if result.error:
@@ -82,7 +83,7 @@ def show_photo(result: ShownPhoto, pose: common.PoseRules) -> None:
             st.caption(f"Note: {note}")
 
 
-def show_results(results: list[ShownPhoto], pose: common.PoseRules) -> None:
+def show_results(results: list[ShownPhoto], pose: PoseRules) -> None:
     """The summary table and downloads, then each photo."""
     records = [r.record for r in results]
     good = [r for r in results if not r.error]

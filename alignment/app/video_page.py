@@ -14,7 +14,8 @@ from typing import Any
 import streamlit as st
 
 from alignment.app import common
-from alignment.pipeline.setup import PRESETS, open_estimator
+from alignment.core.rules import PoseRules
+from alignment.estimators.presets import PRESETS, open_estimator
 from alignment.pipeline.video import MIN_RATE_HZ, VideoError, analyse_video, save_outputs
 from alignment.settings import DEFAULT_RATE_HZ
 
@@ -108,7 +109,7 @@ def analyse_upload(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def show_result(result: VideoPageResult, pose: common.PoseRules) -> None:
+def show_result(result: VideoPageResult, pose: PoseRules) -> None:
     """The annotated video and the plot, the summary, then the downloads."""
     summary = result.summary
     if summary is None:
