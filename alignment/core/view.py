@@ -63,11 +63,9 @@ def width_share(skeleton: Skeleton) -> float:
     return float(np.mean(widths) / torso / FRONTAL_WIDTH)
 
 
-def torso_profile(skeleton: Skeleton) -> float:
-    """How much the hip and shoulder lines point along the camera axis (1: seen in profile,
-    0: from the front). The picture has the last word: 2-D measurements of the fold need the
-    torso to look narrow on it, whatever a model's 3-D says (the models' depth is their
-    weakest guess), so this is the lesser of the 3-D share (where known) and the picture's."""
+def _depth_shares(skeleton: Skeleton) -> list[float]:
+    """For the hip line and the shoulder line the models place in 3-D: how much of each runs
+    along the camera axis (1: straight away from the camera, 0: across the picture)."""
     w = skeleton.world
     shares = []
     for a, b in _PAIRS:
@@ -76,6 +74,15 @@ def torso_profile(skeleton: Skeleton) -> float:
             axis = w[b] - w[a]
             across = float(np.hypot(axis[0], axis[2]))
             shares.append(abs(axis[2]) / across if across > 0 else 0.0)
+    return shares
+
+
+def torso_profile(skeleton: Skeleton) -> float:
+    """How much the hip and shoulder lines point along the camera axis (1: seen in profile,
+    0: from the front). The picture has the last word: 2-D measurements of the fold need the
+    torso to look narrow on it, whatever a model's 3-D says (the models' depth is their
+    weakest guess), so this is the lesser of the 3-D share (where known) and the picture's."""
+    shares = _depth_shares(skeleton)
     share = width_share(skeleton)
     seen = float(np.sqrt(1.0 - min(share, 1.0) ** 2)) if np.isfinite(share) else float("nan")
     readings = [
@@ -135,14 +142,7 @@ def outline_view(skeleton: Skeleton) -> float:
     """How well a silhouette shows the back's edge (1) or hides it (0, seen from the front or
     behind): from the models' 3-D hip and shoulder lines where known (a deep fold seen at an
     angle shortens the torso on the picture, so its width there misleads), else the picture."""
-    w = skeleton.world
-    shares = []
-    for a, b in _PAIRS:
-        if known(w, a, b):
-            assert w is not None
-            axis = w[b] - w[a]
-            across = float(np.hypot(axis[0], axis[2]))
-            shares.append(abs(axis[2]) / across if across > 0 else 0.0)
+    shares = _depth_shares(skeleton)
     if shares:
         profile = float(np.mean(shares))
     else:
