@@ -191,42 +191,8 @@ def fuse(views: list[View], cfg: FusionConfig | None = None) -> Skeleton | None:
     )
     limit = cfg.agree * scale
     notes: list[str] = []
-
-    # Steps 2-3: the legs.
-    pool = [{side: _leg(s, side) for side in SIDES} for s in skeletons]
-    legs = [leg for leg in _match_legs(pool, limit) if len(leg.members) >= cfg.min_support]
-    if len(legs) < 2:
-        notes.append("the models disagree about where the legs are")
-    hidden: _Leg | None = None
-    if len(legs) == 2:
-        gaps = np.linalg.norm(legs[0].points - legs[1].points, axis=1) / scale
-        if max(gaps[1], gaps[2]) < cfg.overlap:
-            hidden = legs.pop(1 if len(legs[0].members) >= len(legs[1].members) else 0)
-            notes.append(HIDDEN)
-    # Step 4.
-    torso = _torso_length(skeletons)
-    implausible = bool(legs) and not (
-        torso > 0 and max(_half_leg(leg.points) for leg in legs) >= cfg.min_leg_torso * torso
-    )
-    if implausible:
-        notes.append(NO_BELIEVABLE_LEG)
-        legs, hidden = [], None
-
-    # Step 5: the sides.
-    sides: list[str | None] = []
-    for leg in legs:
-        votes = [s for _, s in leg.members]
-        top = max(SIDES, key=votes.count)
-        sides.append(top if votes.count(top) >= cfg.side_majority * len(votes) else None)
-    if len(legs) == 2 and sides[0] == sides[1]:
-        sides = [None, None]
-    facing = _facing(legs, scale, cfg)
-    known = bool(legs) and None not in sides
-    if known and _hips_contradict(seen, legs, sides, facing):
-        known = False
-        notes.append("the sides are unclear: the 3-D hips contradict the way the person faces")
-    if not known:
-        sides = ["left", "right"][: len(legs)]  # a labelling; flagged as unknown below
+    legs, hidden, implausible = _trusted_legs(skeletons, scale, cfg, notes)
+    sides, known, facing = _leg_sides(seen, legs, scale, cfg, notes)
     # Each reading's labels corrected by the legs: a reading that gave a leg the other side
     # swapped the whole body.
     flips = {}
@@ -234,39 +200,10 @@ def fuse(views: list[View], cfg: FusionConfig | None = None) -> Skeleton | None:
         for i, given in leg.members:
             flips.setdefault(i, given != side)
     corrected = [_swapped(s) if flips.get(i) else s for i, s in enumerate(skeletons)]
-
-    image = np.full((NUM_JOINTS, 2), np.nan)
-    support = np.zeros(NUM_JOINTS, int)
-    doubts: dict[int, str] = {}
-    leg_rows: dict[str, list[int]] = {side: list(leg_joints(side)[:LEG]) for side in SIDES}
-    for leg, side in zip(legs, sides, strict=True):
-        image[leg_rows[side]] = leg.points
-        support[leg_rows[side]] = len(leg.members)
-    # Step 6: every other joint (and the hidden leg's hip), by agreement among the readings
-    # that saw the legs where they are (a reading that turned the body around, putting the
-    # shoulders where the hips are, may still agree with itself on its mirror image).
-    fused_rows = {r for side in sides for r in leg_rows[side]}
-    voters = sorted({i for leg in legs for i, _ in leg.members}) or range(len(corrected))
-    for joint in range(NUM_JOINTS):
-        if joint in fused_rows:
-            continue
-        point, n = _consensus([corrected[i].image[joint] for i in voters], limit, cfg.min_support)
-        is_leg = any(joint in rows for rows in leg_rows.values())
-        if is_leg and not (hidden is not None and joint in (Joint.LEFT_HIP, Joint.RIGHT_HIP)):
-            point, n = np.full(2, np.nan), 0
-        image[joint], support[joint] = point, n
-    for joint in range(NUM_JOINTS):
-        if not np.all(np.isfinite(image[joint])):
-            leg_joint = any(joint in rows for rows in leg_rows.values())
-            if leg_joint and hidden is not None:
-                doubts[joint] = HIDDEN
-            elif leg_joint and implausible:
-                doubts[joint] = NO_BELIEVABLE_LEG
-            else:
-                doubts[joint] = disagreement(joint)
-    visibility = np.array([_agreement_visibility(n) for n in support])
-    visibility[list(doubts)] = 0.0
-
+    voters = sorted({i for leg in legs for i, _ in leg.members}) or list(range(len(corrected)))
+    image, visibility, doubts = _joints(
+        [corrected[i] for i in voters], legs, sides, hidden, implausible, limit, cfg
+    )
     # Step 7: 3-D from the MediaPipe reading that agrees best.
     world = _world(seen, corrected, image, limit)
     agreement = {
@@ -291,6 +228,99 @@ def fuse(views: list[View], cfg: FusionConfig | None = None) -> Skeleton | None:
         # The silhouettes of the readings that saw the legs where they are.
         outlines=tuple(p for i in voters for p in corrected[i].outlines),
     )
+
+
+def _trusted_legs(
+    skeletons: list[Skeleton], scale: float, cfg: FusionConfig, notes: list[str]
+) -> tuple[list[_Leg], _Leg | None, bool]:
+    """Steps 2-4: the legs enough readings agree on, the one a visible leg hides (if any),
+    and whether no leg is believable (then none is kept)."""
+    pool = [{side: _leg(s, side) for side in SIDES} for s in skeletons]
+    legs = [
+        leg for leg in _match_legs(pool, cfg.agree * scale) if len(leg.members) >= cfg.min_support
+    ]
+    if len(legs) < 2:
+        notes.append("the models disagree about where the legs are")
+    hidden: _Leg | None = None
+    if len(legs) == 2:
+        gaps = np.linalg.norm(legs[0].points - legs[1].points, axis=1) / scale
+        if max(gaps[1], gaps[2]) < cfg.overlap:
+            hidden = legs.pop(1 if len(legs[0].members) >= len(legs[1].members) else 0)
+            notes.append(HIDDEN)
+    torso = _torso_length(skeletons)
+    implausible = bool(legs) and not (
+        torso > 0 and max(_half_leg(leg.points) for leg in legs) >= cfg.min_leg_torso * torso
+    )
+    if implausible:
+        notes.append(NO_BELIEVABLE_LEG)
+        legs, hidden = [], None
+    return legs, hidden, implausible
+
+
+def _leg_sides(
+    seen: list[View], legs: list[_Leg], scale: float, cfg: FusionConfig, notes: list[str]
+) -> tuple[list[str], bool, str | None]:
+    """Step 5: each leg's side (a labelling when not known), whether the sides are known, and
+    the way the person faces."""
+    sides: list[str | None] = []
+    for leg in legs:
+        votes = [s for _, s in leg.members]
+        top = max(SIDES, key=votes.count)
+        sides.append(top if votes.count(top) >= cfg.side_majority * len(votes) else None)
+    if len(legs) == 2 and sides[0] == sides[1]:
+        sides = [None, None]
+    facing = _facing(legs, scale, cfg)
+    known = bool(legs) and None not in sides
+    if known and _hips_contradict(seen, legs, sides, facing):
+        known = False
+        notes.append("the sides are unclear: the 3-D hips contradict the way the person faces")
+    if not known:
+        sides = ["left", "right"][: len(legs)]  # a labelling; flagged as unknown by the caller
+    return sides, known, facing  # type: ignore[return-value]
+
+
+def _joints(
+    voters: list[Skeleton],
+    legs: list[_Leg],
+    sides: list[str],
+    hidden: _Leg | None,
+    implausible: bool,
+    limit: float,
+    cfg: FusionConfig,
+) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    """Step 6: the fused legs, and every other joint (and the hidden leg's hip) by agreement
+    among the readings that saw the legs where they are (a reading that turned the body
+    around, putting the shoulders where the hips are, may still agree with itself on its
+    mirror image); the joints left unknown, with why."""
+    image = np.full((NUM_JOINTS, 2), np.nan)
+    support = np.zeros(NUM_JOINTS, int)
+    leg_rows: dict[str, list[int]] = {side: list(leg_joints(side)[:LEG]) for side in SIDES}
+    for leg, side in zip(legs, sides, strict=True):
+        image[leg_rows[side]] = leg.points
+        support[leg_rows[side]] = len(leg.members)
+    fused_rows = {r for side in sides for r in leg_rows[side]}
+    leg_joint = {r for rows in leg_rows.values() for r in rows}
+    for joint in range(NUM_JOINTS):
+        if joint in fused_rows:
+            continue
+        point, n = _consensus([s.image[joint] for s in voters], limit, cfg.min_support)
+        if joint in leg_joint and not (
+            hidden is not None and joint in (Joint.LEFT_HIP, Joint.RIGHT_HIP)
+        ):
+            point, n = np.full(2, np.nan), 0
+        image[joint], support[joint] = point, n
+    doubts: dict[int, str] = {}
+    for joint in range(NUM_JOINTS):
+        if not np.all(np.isfinite(image[joint])):
+            if joint in leg_joint and hidden is not None:
+                doubts[joint] = HIDDEN
+            elif joint in leg_joint and implausible:
+                doubts[joint] = NO_BELIEVABLE_LEG
+            else:
+                doubts[joint] = disagreement(joint)
+    visibility = np.array([_agreement_visibility(n) for n in support])
+    visibility[list(doubts)] = 0.0
+    return image, visibility, doubts
 
 
 def _torso_length(skeletons: list[Skeleton]) -> float:
