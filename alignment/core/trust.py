@@ -24,6 +24,7 @@ MIN_VISIBILITY = 0.5  # for the hips and shoulders; the legs' visibility lowers 
 THIGH_RATIO_LIMIT = 1.5  # left thigh vs right thigh
 SHIN_RATIO_LIMIT = 1.7  # left shin vs right shin
 SHIN_THIGH_RANGE = (0.55, 1.9)  # shin over thigh, one leg
+PROFILE_VIEW = 0.45  # a torso this much in profile shows which way the person faces
 OVERLAP_LIMIT = 0.15  # knees and ankles this close (in leg lengths) = one leg hides the other
 # A straight leg (hip to ankle) is 1.5-1.9 torso lengths (hips to shoulders) in adults; much
 # shorter means the model put the ankle or the hip in the wrong place.
@@ -56,122 +57,24 @@ def assess(skeleton: Skeleton, reading: BodyReading) -> TrustReport:
     """Check one skeleton. Checks that need joints the skeleton does not know (NaN: the models
     disagree about them, or a model gave no 3-D) are left out: the measurements resting on
     those joints are missing already and claim nothing."""
-    img, wld = skeleton.image, skeleton.world
     reasons: list[str] = []
     notes: list[str] = []
-
-    torso = [Joint.LEFT_HIP, Joint.RIGHT_HIP, Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER]
-    if skeleton.vis(*torso) < MIN_VISIBILITY:
-        doubt = next((skeleton.doubts[j] for j in torso if j in skeleton.doubts), "")
+    if skeleton.vis(*_TORSO) < MIN_VISIBILITY:
+        doubt = next((skeleton.doubts[j] for j in _TORSO if j in skeleton.doubts), "")
         reasons.append(doubt or "the hips and shoulders are not clearly in view")
-
-    legs = {s: list(leg_joints(s)[:3]) for s in SIDES}
-    bent_leg_doubtful = False
-    if _known(wld, legs["left"] + legs["right"]):
-        assert wld is not None
-        thigh = {s: _bone(wld, *legs[s][:2]) for s in SIDES}
-        shin = {s: _bone(wld, *legs[s][1:]) for s in SIDES}
-        if min(thigh.values()) <= 0 or min(shin.values()) <= 0:
-            reasons.append("the skeleton is degenerate")
-        else:
-            lo, hi = SHIN_THIGH_RANGE
-            odd_legs = {s for s in SIDES if not lo <= shin[s] / thigh[s] <= hi}
-            mismatched = (
-                max(thigh.values()) / min(thigh.values()) > THIGH_RATIO_LIMIT
-                or max(shin.values()) / min(shin.values()) > SHIN_RATIO_LIMIT
-            )
-            straight = reading.extended_leg
-            if straight is None:
-                if odd_legs or mismatched:
-                    reasons.append(
-                        "the points I found do not fit a body (the leg bones do not match)"
-                    )
-            elif straight in odd_legs:
-                reasons.append(
-                    "the points I found do not fit a body (the straight leg's bones do not match)"
-                )
-            elif odd_legs or mismatched:
-                # The folded leg is often half hidden under the thigh and the model guesses
-                # its bones; its own measurements are then doubtful, the rest of the body not.
-                bent_leg_doubtful = True
-                notes.append("the bent leg is partly hidden")
-
-    straight = reading.extended_leg
-    knee = reading.metrics.get("extended_knee_angle")
-    if straight and knee and knee.value is not None and max(knee.span or (knee.value,)) >= 140:
-        hip, _, ankle, _ = leg_joints(straight)
-        if _known(wld, [hip, ankle, *torso]):
-            assert wld is not None
-            torso_w = distance(
-                (wld[Joint.LEFT_HIP] + wld[Joint.RIGHT_HIP]) / 2,
-                (wld[Joint.LEFT_SHOULDER] + wld[Joint.RIGHT_SHOULDER]) / 2,
-            )
-            if torso_w > 0 and distance(wld[hip], wld[ankle]) / torso_w < MIN_STRAIGHT_LEG_TO_TORSO:
-                reasons.append(
-                    "the points I found do not fit a body (the straight leg is too short)"
-                )
-
-    known_legs = [s for s in SIDES if _known(img, legs[s])]
-    leg_len = max(
-        (
-            distance(img[h], img[k]) + distance(img[k], img[a])
-            for h, k, a in (legs[s] for s in known_legs)
-        ),
-        default=0.0,
-    )
-    legs_hidden = any(skeleton.doubts.get(j) == HIDDEN for s in SIDES for j in legs[s])
-    if leg_len > 0 and len(known_legs) == 2:
-        knee_gap = distance(img[Joint.LEFT_KNEE], img[Joint.RIGHT_KNEE]) / leg_len
-        ankle_gap = distance(img[Joint.LEFT_ANKLE], img[Joint.RIGHT_ANKLE]) / leg_len
-        legs_hidden = legs_hidden or (knee_gap < OVERLAP_LIMIT and ankle_gap < OVERLAP_LIMIT)
+    bent_leg_doubtful = _check_leg_bones(skeleton, reading, reasons, notes)
+    _check_straight_leg_length(skeleton, reading, reasons)
+    legs_hidden, leg_len = _legs_overlap(skeleton)
     if legs_hidden:
         notes.append(HIDDEN)
-
-    # Seen from the side, a person sitting with the legs forward faces the feet: a head behind
-    # the hips, or a torso pointing away from the legs, means the model turned the body around.
-    # (Only a leg along the floor says which way the person faces, and only while the chest
-    # does not face the camera.)
-    profile_view = reading.profile >= 0.45
-    rise = reading.metrics.get("extended_leg_rise")
-    along_floor = rise is not None and rise.value is not None and abs(rise.value) <= 45
-    width = reading.metrics.get("frontal_width")
-    facing_camera = width is not None and width.value is not None and width.value >= 0.95
-    seated_side_on = profile_view and along_floor and not facing_camera
-    if (
-        seated_side_on
-        and leg_len > 0
-        and _known(img, [Joint.NOSE, Joint.LEFT_HIP, Joint.RIGHT_HIP])
-    ):
-        forward = 1.0 if reading.extended_foot == "image_right" else -1.0
-        hip_x = (img[Joint.LEFT_HIP][0] + img[Joint.RIGHT_HIP][0]) / 2
-        head_ahead = (img[Joint.NOSE][0] - hip_x) * forward / leg_len
-        incl = reading.metrics.get("torso_inclination")
-        leaning_far_back = incl is not None and incl.value is not None and incl.value < -45
-        if head_ahead < -0.1 or leaning_far_back:
-            reasons.append(
-                "the points I found do not fit a body (the body is turned away from the legs)"
-            )
-
-    # Left and right: the fusion of several readings says whether they agree on them. A single
-    # model's labels are checked here: the side nearer the camera must match the way the
-    # person faces (facing image-left shows the left side). A mismatch means they are swapped.
-    sides_doubtful = skeleton.sides == "unknown"
-    if (
-        skeleton.sides == "model"
-        and profile_view
-        and _known(wld, [Joint.LEFT_HIP, Joint.RIGHT_HIP])
-    ):
-        assert wld is not None
-        nearer = "left" if wld[Joint.LEFT_HIP][2] < wld[Joint.RIGHT_HIP][2] else "right"
-        expected = "left" if reading.extended_foot == "image_left" else "right"
-        sides_doubtful = nearer != expected
+    _check_facing_the_legs(skeleton, reading, leg_len, reasons)
+    sides_doubtful = _sides_doubtful(skeleton, reading)
     if sides_doubtful:
         notes.append(
             "left and right look swapped, so the side is not reported"
             if skeleton.sides == "model"
             else "the models do not agree on left and right, so the side is not reported"
         )
-
     return TrustReport(
         trusted=not reasons,
         reasons=reasons,
@@ -180,3 +83,131 @@ def assess(skeleton: Skeleton, reading: BodyReading) -> TrustReport:
         bent_leg_doubtful=bent_leg_doubtful,
         notes=notes,
     )
+
+
+_TORSO = (Joint.LEFT_HIP, Joint.RIGHT_HIP, Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER)
+_LEGS = {s: list(leg_joints(s)[:3]) for s in SIDES}  # hip, knee, ankle
+
+
+def _check_leg_bones(
+    skeleton: Skeleton, reading: BodyReading, reasons: list[str], notes: list[str]
+) -> bool:
+    """The legs' bones in 3-D must fit a body; returns whether only the bent leg's do not (it
+    is often half hidden under the thigh and the model guesses its bones)."""
+    wld = skeleton.world
+    if not _known(wld, _LEGS["left"] + _LEGS["right"]):
+        return False
+    assert wld is not None
+    thigh = {s: _bone(wld, *_LEGS[s][:2]) for s in SIDES}
+    shin = {s: _bone(wld, *_LEGS[s][1:]) for s in SIDES}
+    if min(thigh.values()) <= 0 or min(shin.values()) <= 0:
+        reasons.append("the skeleton is degenerate")
+        return False
+    lo, hi = SHIN_THIGH_RANGE
+    odd_legs = {s for s in SIDES if not lo <= shin[s] / thigh[s] <= hi}
+    mismatched = (
+        max(thigh.values()) / min(thigh.values()) > THIGH_RATIO_LIMIT
+        or max(shin.values()) / min(shin.values()) > SHIN_RATIO_LIMIT
+    )
+    straight = reading.extended_leg
+    if straight is None:
+        if odd_legs or mismatched:
+            reasons.append("the points I found do not fit a body (the leg bones do not match)")
+    elif straight in odd_legs:
+        reasons.append(
+            "the points I found do not fit a body (the straight leg's bones do not match)"
+        )
+    elif odd_legs or mismatched:
+        notes.append("the bent leg is partly hidden")
+        return True
+    return False
+
+
+def _check_straight_leg_length(
+    skeleton: Skeleton, reading: BodyReading, reasons: list[str]
+) -> None:
+    """A straight leg (in 3-D) must not be much shorter than the torso."""
+    wld = skeleton.world
+    straight = reading.extended_leg
+    knee = reading.metrics.get("extended_knee_angle")
+    if not (
+        straight and knee and knee.value is not None and max(knee.span or (knee.value,)) >= 140
+    ):
+        return
+    hip, _, ankle, _ = leg_joints(straight)
+    if not _known(wld, [hip, ankle, *_TORSO]):
+        return
+    assert wld is not None
+    torso_w = distance(
+        (wld[Joint.LEFT_HIP] + wld[Joint.RIGHT_HIP]) / 2,
+        (wld[Joint.LEFT_SHOULDER] + wld[Joint.RIGHT_SHOULDER]) / 2,
+    )
+    if torso_w > 0 and distance(wld[hip], wld[ankle]) / torso_w < MIN_STRAIGHT_LEG_TO_TORSO:
+        reasons.append("the points I found do not fit a body (the straight leg is too short)")
+
+
+def _legs_overlap(skeleton: Skeleton) -> tuple[bool, float]:
+    """Whether one leg hides the other (the fusion said so, or the knees and the ankles lie
+    together on the picture), and the longer leg's length on the picture (0: none seen)."""
+    img = skeleton.image
+    known_legs = [s for s in SIDES if _known(img, _LEGS[s])]
+    leg_len = max(
+        (
+            distance(img[h], img[k]) + distance(img[k], img[a])
+            for h, k, a in (_LEGS[s] for s in known_legs)
+        ),
+        default=0.0,
+    )
+    hidden = any(skeleton.doubts.get(j) == HIDDEN for s in SIDES for j in _LEGS[s])
+    if leg_len > 0 and len(known_legs) == 2:
+        knee_gap = distance(img[Joint.LEFT_KNEE], img[Joint.RIGHT_KNEE]) / leg_len
+        ankle_gap = distance(img[Joint.LEFT_ANKLE], img[Joint.RIGHT_ANKLE]) / leg_len
+        hidden = hidden or (knee_gap < OVERLAP_LIMIT and ankle_gap < OVERLAP_LIMIT)
+    return hidden, leg_len
+
+
+def _check_facing_the_legs(
+    skeleton: Skeleton, reading: BodyReading, leg_len: float, reasons: list[str]
+) -> None:
+    """Seen from the side, a person sitting with the legs forward faces the feet: a head behind
+    the hips, or a torso pointing away from the legs, means the model turned the body around.
+    (Only a leg along the floor says which way the person faces, and only while the chest
+    does not face the camera.)"""
+    img = skeleton.image
+    rise = reading.metrics.get("extended_leg_rise")
+    along_floor = rise is not None and rise.value is not None and abs(rise.value) <= 45
+    width = reading.metrics.get("frontal_width")
+    facing_camera = width is not None and width.value is not None and width.value >= 0.95
+    seated_side_on = reading.profile >= PROFILE_VIEW and along_floor and not facing_camera
+    if not (
+        seated_side_on
+        and leg_len > 0
+        and _known(img, [Joint.NOSE, Joint.LEFT_HIP, Joint.RIGHT_HIP])
+    ):
+        return
+    forward = 1.0 if reading.extended_foot == "image_right" else -1.0
+    hip_x = (img[Joint.LEFT_HIP][0] + img[Joint.RIGHT_HIP][0]) / 2
+    head_ahead = (img[Joint.NOSE][0] - hip_x) * forward / leg_len
+    incl = reading.metrics.get("torso_inclination")
+    leaning_far_back = incl is not None and incl.value is not None and incl.value < -45
+    if head_ahead < -0.1 or leaning_far_back:
+        reasons.append(
+            "the points I found do not fit a body (the body is turned away from the legs)"
+        )
+
+
+def _sides_doubtful(skeleton: Skeleton, reading: BodyReading) -> bool:
+    """Left and right: the fusion of several readings says whether they agree on them. A single
+    model's labels are checked here: the side nearer the camera must match the way the person
+    faces (facing image-left shows the left side). A mismatch means they are swapped."""
+    wld = skeleton.world
+    if (
+        skeleton.sides == "model"
+        and reading.profile >= PROFILE_VIEW
+        and _known(wld, [Joint.LEFT_HIP, Joint.RIGHT_HIP])
+    ):
+        assert wld is not None
+        nearer = "left" if wld[Joint.LEFT_HIP][2] < wld[Joint.RIGHT_HIP][2] else "right"
+        expected = "left" if reading.extended_foot == "image_left" else "right"
+        return nearer != expected
+    return skeleton.sides == "unknown"
