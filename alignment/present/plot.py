@@ -4,12 +4,17 @@ needed)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alignment.core.measurements import DESCRIPTIONS
 from alignment.core.rules import PoseRules
 from alignment.core.status import IN_POSE
 from alignment.present.words import measurement_name
 from alignment.session.timeline import FrameRecord, Segment
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 SEGMENT_COLOURS = {
     "holding": "#cfe8cf",
@@ -77,7 +82,7 @@ def plot_timeline(
     plt.close(fig)
 
 
-def _nothing_to_plot(ax, times: list[float], segments: list[Segment], seen: bool) -> None:  # noqa: ANN001 - matplotlib
+def _nothing_to_plot(ax: Axes, times: list[float], segments: list[Segment], seen: bool) -> None:
     for seg in segments:
         ax.axvspan(seg["start"], seg["end"], color=SEGMENT_COLOURS.get(seg["kind"], "#fff"))
     why = (
@@ -91,8 +96,8 @@ def _nothing_to_plot(ax, times: list[float], segments: list[Segment], seen: bool
     ax.set_xlabel("time (s)")
 
 
-def _measurement_panel(  # noqa: ANN001 - matplotlib
-    ax,
+def _measurement_panel(
+    ax: Axes,
     name: str,
     records: list[FrameRecord],
     times: list[float],
@@ -149,8 +154,13 @@ def _measurement_panel(  # noqa: ANN001 - matplotlib
     return any(v == v for v in unsure)
 
 
-def _legend_and_title(  # noqa: ANN001 - matplotlib
-    fig, pose: PoseRules, level: str, segments: list[Segment], panels: bool, faint_used: bool
+def _legend_and_title(
+    fig: Figure,
+    pose: PoseRules,
+    level: str,
+    segments: list[Segment],
+    panels: bool,
+    faint_used: bool,
 ) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
