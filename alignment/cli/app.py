@@ -61,8 +61,8 @@ def app_environment(
 
 def launch(args: argparse.Namespace, pose: PoseRules) -> int:
     """Start the app on --address:--port and return its exit code. Every model the app needs
-    is found (or downloaded) first. SIGTERM and Ctrl-C are passed on to the app, so stopping
-    this process stops the server too."""
+    is found (or downloaded) first. SIGTERM and Ctrl-C are passed on to the app, and SIGHUP
+    (the terminal closed) as SIGTERM, so stopping this process stops the server too."""
     models = [
         path
         for quality in (args.quality, args.live_quality, args.video_quality)
@@ -78,9 +78,10 @@ def launch(args: argparse.Namespace, pose: PoseRules) -> int:
 
     def forward(signum: int, _frame: object) -> None:
         if proc.poll() is None:
-            proc.send_signal(signum)
+            proc.send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
 
-    previous = signal.signal(signal.SIGTERM, forward)
+    # SIGHUP (the terminal closed) stops the app as SIGTERM does.
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
         while True:
             try:
@@ -95,4 +96,5 @@ def launch(args: argparse.Namespace, pose: PoseRules) -> int:
                     proc.wait()
                 return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -40,6 +40,8 @@ from alignment.io.record_log import RecordLog
 from alignment.io.video import VIDEO_SUFFIXES
 from alignment.settings import DEFAULT_RATE_HZ
 
+# Ctrl-C, `kill`, the terminal closing: as cli.run.STOP_SIGNALS (pipeline does not import cli).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 RAY_MISSING = "--ray needs Ray: pip install 'janu-alignment[ray]'"
 ANNOTATED_VIDEO = ".mp4"
 
@@ -81,9 +83,9 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> str:
     if ray.is_initialized():
         return "the Ray this process joined"
     quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
-    # ray.init sets its own SIGTERM handler; the one in place (Ctrl-C/SIGTERM keep what is
-    # done: cli.run.stop_on_signals) stays.
-    on_sigterm = signal.getsignal(signal.SIGTERM)
+    # ray.init sets its own SIGTERM handler; the ones in place (Ctrl-C/SIGTERM/SIGHUP keep
+    # what is done: cli.run.stop_on_signals) stay.
+    handlers = {s: signal.getsignal(s) for s in STOP_SIGNALS}
     try:
         if address:
             ray.init(address=address, **quiet)
@@ -92,7 +94,9 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> str:
         return "a local Ray"
     finally:
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, on_sigterm)
+            for signum, handler in handlers.items():
+                if handler is not None:
+                    signal.signal(signum, handler)
 
 
 def joined() -> bool:
@@ -172,7 +176,7 @@ def run_photos(
 ) -> RunStats:
     """Score photos into `results`; annotated copies below `annotate` (mirrored as the local
     run mirrors them). `options`: see `run_batch`."""
-    annotated = _below(annotate, mirrored_names(listing.files, listing.below, single_folder))
+    annotated = annotated_targets("photos", listing, annotate, single_folder)
     return run_batch(
         "photos",
         listing.files,
@@ -201,8 +205,7 @@ def run_videos(
     """Analyse whole videos into `results`: the summary is the record; the summary, timeline
     and plot files of each go to `<results>/videos/<name>.summary.json|.timeline.csv|.plot.png`,
     the annotated video below `annotate`. One video a task."""
-    names = mirrored_names(listing.files, listing.below, single_folder)
-    stems = {path: str(PurePosixPath(name).with_suffix("")) for path, name in names.items()}
+    stems = _stems(listing, single_folder)
     options.setdefault("files_per_task", 1)
     options.setdefault("flush_seconds", 0.0)  # minutes of work each: committed at once
     return run_batch(
@@ -213,9 +216,25 @@ def run_videos(
         worker_kwargs={"pose": pose, "level": level, "quality": quality, "rate": rate},
         model_paths=model_paths,
         sides=_below(storage.join(results, "videos"), stems),
-        annotated=_below(annotate, {p: s + ANNOTATED_VIDEO for p, s in stems.items()}),
+        annotated=annotated_targets("videos", listing, annotate, single_folder),
         **options,
     )
+
+
+def _stems(listing: storage.Listing, single_folder: bool) -> dict[str, str]:
+    names = mirrored_names(listing.files, listing.below, single_folder)
+    return {path: str(PurePosixPath(name).with_suffix("")) for path, name in names.items()}
+
+
+def annotated_targets(
+    what: str, listing: storage.Listing, annotate: str | None, single_folder: bool
+) -> dict[str, str]:
+    """Input -> its annotated file below `annotate` (none without it): a photo keeps its
+    format, a video becomes an .mp4."""
+    if what == "photos":
+        return _below(annotate, mirrored_names(listing.files, listing.below, single_folder))
+    stems = _stems(listing, single_folder)
+    return _below(annotate, {path: stem + ANNOTATED_VIDEO for path, stem in stems.items()})
 
 
 def _below(folder: str | None, names: dict[str, str]) -> dict[str, str]:
@@ -346,7 +365,7 @@ def _models(
 
 
 class _Stopped(Exception):
-    """Ctrl-C or SIGTERM while waiting for Ray: the run ends here."""
+    """Ctrl-C, SIGTERM or SIGHUP while waiting for Ray: the run ends here."""
 
 
 def _consume(
@@ -392,13 +411,13 @@ def _consume(
 def _stop_while_waiting(
     stop: threading.Event | None, waiting: Callable[[], bool]
 ) -> Callable[[], None]:
-    """Wrap the SIGINT/SIGTERM handlers in place (which set `stop`, as
+    """Wrap the SIGINT/SIGTERM/SIGHUP handlers in place (which set `stop`, as
     `cli.run.stop_on_signals` does) so that a signal arriving while `waiting()` also ends
     the wait, by raising _Stopped there: never in the middle of a commit. Returns what puts
     the handlers back."""
     if stop is None or threading.current_thread() is not threading.main_thread():
         return lambda: None
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
 
     def on_signal(signum: int, frame: Any) -> None:
         handler = previous[signum]
