@@ -22,6 +22,7 @@ from shared_paths import ROOT, SHARED
 
 from alignment.cli.main import main
 from alignment.io.clips import Shot, build_clip
+from alignment.io.outputs import OutputError
 from alignment.io.video import FrameReader
 
 JANU = "janu/y82ukr_30.jpg"
@@ -175,3 +176,45 @@ def test_closing_the_terminal_keeps_a_partial_summary_and_no_hidden_file(tmp_pat
     with FrameReader(out) as reader:
         assert sum(1 for _ in reader) == data["video"]["frames_written"] > 0
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# ---------------------------------------------------------------------------- 6. damaged parts
+
+
+def test_a_damaged_part_is_set_aside_and_its_files_redone(tmp_path) -> None:
+    """Parts cut short or garbled (a crash mid-write where renames are not atomic): a
+    --resume keeps the whole parts, sets the others aside with a warning, never a traceback."""
+    from alignment.io.record_log import DAMAGED, OPTIONS, PARTS, RecordLog
+
+    options = {"command": "image", "level": "standard"}
+    results = tmp_path / "results"
+    first = RecordLog(str(results))
+    first.open(options, resume=False, overwrite=False)
+    for name in ("a", "b", "c", "d", "e", "f"):
+        first.add(name, json.dumps({"path": name, "error": None}))
+        if name in ("b", "d"):
+            first.flush()
+    first.flush()
+    parts = sorted((results / PARTS).glob("part-*.jsonl"))
+    assert len(parts) == 3
+    whole = parts[0].read_text()
+    parts[1].write_text(parts[1].read_text()[:-7])  # cut short mid-line
+    parts[2].write_text('{"path": "e", "error": null}\nnot json\n')
+
+    again = RecordLog(str(results))
+    previous = again.open(options, resume=True, overwrite=False)
+    assert sorted(previous) == ["a", "b"]  # c-f are redone
+    assert len(again.warnings) == 2 and all("set aside" in w for w in again.warnings)
+    assert sorted(p.name for p in (results / PARTS).glob("part-*.jsonl")) == [parts[0].name]
+    assert parts[0].read_text() == whole
+    assert sorted(p.name for p in (results / PARTS / DAMAGED).iterdir()) == sorted(
+        p.name for p in parts[1:]
+    )
+    # A third run finds nothing damaged any more.
+    third = RecordLog(str(results))
+    assert sorted(third.open(options, resume=True, overwrite=False)) == ["a", "b"]
+    assert third.warnings == []
+
+    (results / PARTS / OPTIONS).write_text('{"command": "ima')
+    with pytest.raises(OutputError, match=r"options.json is damaged.*--overwrite"):
+        RecordLog(str(results)).open(options, resume=True, overwrite=False)

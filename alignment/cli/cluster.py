@@ -127,6 +127,8 @@ def _ray_mode_error(args: argparse.Namespace) -> str | None:
 
 def _report(args: argparse.Namespace, stats: cluster.RunStats, results: str, stop: Any) -> int:
     """The summary on stderr, then the small-run outputs (--json, --csv) and Parquet."""
+    for message in stats.warnings:
+        print(f"warning: {message}", file=sys.stderr)
     where = f"{stats.where}, {stats.actors} workers" if stats.where else "nothing to run"
     print(f"Ray ({where}): {stats.line()}", file=sys.stderr)
     print(f"records: {storage.join(results, RECORDS)}", file=sys.stderr)

@@ -126,6 +126,7 @@ class RunStats:
     first_done: int = 0  # records in the first batch
     interrupted: bool = False
     problems: list[str] = field(default_factory=list)  # side outputs not written
+    warnings: list[str] = field(default_factory=list)  # damaged parts set aside
     failures: list[str] = field(default_factory=list)  # the error messages, first ones
     lines: list[str] = field(default_factory=list)  # records.jsonl, in input order
 
@@ -286,6 +287,7 @@ def run_batch(
     unique = list(dict.fromkeys(files))  # a file given twice is checked once
     todo = [f for f in unique if f not in previous]
     stats = RunStats(what, total=len(unique), skipped=len(unique) - len(todo))
+    stats.warnings = list(log.warnings)
     if todo:
         stats.where = connect(address)
         import ray
