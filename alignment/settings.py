@@ -14,6 +14,12 @@ VIDEO_QUALITY_ENV = "ALIGNMENT_VIDEO_QUALITY"  # the app's preset for recorded v
 ICE_ENV = "ALIGNMENT_ICE_SERVERS"  # STUN/TURN servers for the live page (JSON)
 NATIVE_LOGS_ENV = "ALIGNMENT_NATIVE_LOGS"  # "1": let the models' C++ logging through
 
+# The app's upload limit, in MB (Streamlit's server.maxUploadSize; its own default, 200 MB, is
+# under 2 minutes of 1080p phone video). A 10-minute 1080p phone video is about 1.3 GB. The
+# upload is held in the server's memory while it arrives (Streamlit keeps it there), then
+# copied to a temporary file and analysed from disk.
+MAX_UPLOAD_MB = 2048
+
 DEFAULT_POSE = "janu_sirsasana"
 LEVELS = ("gentle", "standard", "strict")
 DEFAULT_LEVEL = "standard"

@@ -37,9 +37,15 @@ def still(monkeypatch: pytest.MonkeyPatch) -> StillEstimator:
     return estimator
 
 
+def scene(width: int = 320, height: int = 180, level: int = 120) -> np.ndarray:
+    """A picture with something in it (a flat one is blank): a soft gradient."""
+    ramp = np.linspace(-40, 40, width)[None, :, None] + np.zeros((height, 1, 3))
+    return np.clip(level + ramp, 0, 255).astype(np.uint8)
+
+
 def photo(path: Path, value: int = 120) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.full((180, 320, 3), value, np.uint8)).save(path)
+    Image.fromarray(scene(level=value)).save(path)
     return path
 
 
@@ -218,3 +224,182 @@ def test_a_damaged_part_is_set_aside_and_its_files_redone(tmp_path) -> None:
     (results / PARTS / OPTIONS).write_text('{"command": "ima')
     with pytest.raises(OutputError, match=r"options.json is damaged.*--overwrite"):
         RecordLog(str(results)).open(options, resume=True, overwrite=False)
+
+
+# ---------------------------------------------------------------------------- 4. big uploads
+
+
+def test_the_app_takes_a_long_phone_video() -> None:
+    from alignment.cli.app import streamlit_command
+    from alignment.settings import MAX_UPLOAD_MB
+
+    options = dict(zip(*[iter(streamlit_command(8501, "127.0.0.1")[5:])] * 2, strict=True))
+    assert int(options["--server.maxUploadSize"]) == MAX_UPLOAD_MB >= 1400  # 10 min ~ 1.3 GB
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_the_video_page_gives_memory_back_after_each_upload(tmp_path) -> None:
+    """benchmarks/upload_memory.py in its own process: the Video page (AppTest) analyses four
+    uploads; the server grows by the models once, not by each video, and stays so once the
+    session is closed. (Without giving the pages back, the same run grows ~100 MB a video.)"""
+    figures = tmp_path / "memory.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "upload_memory.py"), "--uploads", "4",
+         "--seconds", "6", "--size", "640x480", "--json", str(figures)],
+        check=True, cwd=tmp_path, capture_output=True, timeout=300,
+        env={**os.environ, "ALIGNMENT_MODEL": str(SHARED / "models"), "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    data = json.loads(figures.read_text())
+    first, *later = data["after_each_mb"]
+    assert max(later) < first + 80, data
+    assert data["closed_mb"] < first + 80, data
+
+
+@pytest.mark.shared
+def test_the_video_page_states_the_upload_limit(monkeypatch) -> None:
+    from streamlit import config
+    from streamlit.testing.v1 import AppTest
+
+    from alignment.settings import MAX_UPLOAD_MB
+
+    def video_script() -> None:
+        from alignment.app.video_page import render
+
+        render()
+
+    monkeypatch.setenv("ALIGNMENT_MODEL", str(SHARED / "models"))
+    before = config.get_option("server.maxUploadSize")
+    config.set_option("server.maxUploadSize", MAX_UPLOAD_MB)  # as `alignment app` sets it
+    try:
+        at = AppTest.from_function(video_script, default_timeout=60).run()
+    finally:
+        config.set_option("server.maxUploadSize", before)
+    assert not at.exception
+    (upload,) = at.file_uploader
+    assert upload.label.endswith("up to 2 GB") and "alignment video" in upload.help
+    assert [i.value for i in at.info] == ["Upload a video to analyse it (up to 2 GB)."]
+
+
+# ---------------------------------------------------------------------------- 5. layouts
+
+
+def reference() -> np.ndarray:
+    """A picture as a viewer shows it: a dark figure on a lighter, graded background."""
+    rgb = scene(160, 120, 150).copy()
+    yy, xx = np.mgrid[:120, :160]
+    figure = (yy - 60) ** 2 / 40**2 + (xx - 80) ** 2 / 20**2 < 1
+    rgb[figure] = (40, 60, 90)
+    return rgb
+
+
+def grey(rgb: np.ndarray) -> np.ndarray:
+    return np.asarray(Image.fromarray(rgb).convert("L"))
+
+
+def encoded(image: Image.Image, fmt: str, **options) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def sixteen_bit_rgb_png(rgb: np.ndarray) -> bytes:
+    import cv2
+
+    ok, data = cv2.imencode(".png", rgb[:, :, ::-1].astype(np.uint16) * 257)
+    assert ok
+    return data.tobytes()
+
+
+def transparent(rgb: np.ndarray, mode: str) -> tuple[bytes, np.ndarray]:
+    """The left half transparent, hiding black: it looks white."""
+    alpha = np.full(rgb.shape[:2], 255, np.uint8)
+    alpha[:, :80] = 0
+    hidden = rgb.copy()
+    hidden[:, :80] = 0
+    looks = rgb.copy()
+    looks[:, :80] = 255
+    if mode == "LA":
+        image = Image.fromarray(np.dstack([grey(hidden), alpha]), "LA")
+        return encoded(image, "PNG"), np.dstack([grey(looks)] * 3)
+    return encoded(Image.fromarray(np.dstack([hidden, alpha]), "RGBA"), "PNG"), looks
+
+
+def rotated_jpeg(rgb: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """Stored on its side with EXIF orientation 6 (turn 90 degrees clockwise to view)."""
+    stored = np.ascontiguousarray(np.rot90(rgb, 1))  # what a phone held upright stores
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return encoded(Image.fromarray(stored), "JPEG", quality=95, exif=exif), rgb
+
+
+def layouts() -> dict[str, tuple[bytes, np.ndarray, float]]:
+    """name -> (file bytes, how it looks, the mean difference allowed)."""
+    rgb = reference()
+    grey3 = np.dstack([grey(rgb)] * 3)
+    palette = Image.fromarray(rgb).quantize(64)
+    with_hole = palette.copy()
+    with_hole.info["transparency"] = 255  # an index no pixel uses
+    cases = {
+        "16-bit grey PNG": (
+            encoded(Image.fromarray(grey(rgb).astype(np.uint16) * 257), "PNG"),
+            grey3,
+            1.0,
+        ),
+        "16-bit grey TIFF": (
+            encoded(Image.fromarray(grey(rgb).astype(np.uint16) * 257), "TIFF"),
+            grey3,
+            1.0,
+        ),
+        "32-bit float TIFF (0..1)": (
+            encoded(Image.fromarray(grey(rgb).astype(np.float32) / 255), "TIFF"),
+            grey3,
+            1.0,
+        ),
+        "16-bit RGB PNG": (sixteen_bit_rgb_png(rgb), rgb, 1.0),
+        "grey + alpha PNG": (*transparent(rgb, "LA"), 1.0),
+        "RGBA PNG": (*transparent(rgb, "RGBA"), 1.0),
+        "palette PNG": (encoded(palette, "PNG"), rgb, 6.0),
+        "palette PNG with transparency": (encoded(with_hole, "PNG", transparency=255), rgb, 6.0),
+        "CMYK JPEG": (encoded(Image.fromarray(rgb).convert("CMYK"), "JPEG", quality=95), rgb, 4),
+        "CMYK TIFF": (encoded(Image.fromarray(rgb).convert("CMYK"), "TIFF"), rgb, 1.0),
+        "1-bit PNG": (
+            encoded(Image.fromarray(grey(rgb) > 100), "PNG"),
+            np.dstack([(grey(rgb) > 100).astype(np.uint8) * 255] * 3),
+            1.0,
+        ),
+        "JPEG with EXIF rotation": (*rotated_jpeg(rgb), 4.0),
+    }
+    return cases
+
+
+@pytest.mark.parametrize("layout", list(layouts()))
+def test_every_layout_reads_as_it_looks(layout) -> None:
+    from alignment.io.images import decode_photo
+
+    data, looks, allowed = layouts()[layout]
+    rgb = decode_photo(data, "p").rgb
+    assert rgb.dtype == np.uint8 and rgb.shape == looks.shape
+    assert np.abs(rgb.astype(int) - looks).mean() <= allowed
+
+
+@pytest.mark.parametrize("level", [0, 128, 255])
+def test_a_blank_picture_is_said_to_be_blank(tmp_path, capsys, still, level) -> None:
+    from alignment.io.images import ImageError, decode_photo
+
+    flat = Image.fromarray(np.full((120, 160, 3), level, np.uint8))
+    for fmt, options in (("JPEG", {"quality": 60}), ("PNG", {})):
+        with pytest.raises(ImageError, match="the picture is blank"):
+            decode_photo(encoded(flat, fmt, **options), "p")
+    # A 16-bit picture read as 8 bits would be one flat white; it is not blank.
+    assert decode_photo(layouts()["16-bit grey PNG"][0], "p").rgb.std() > 10
+    # The command says so for that photo and goes on with the others.
+    flat.save(tmp_path / "blank.png")
+    photo(tmp_path / "fine.png")
+    out = tmp_path / "out.json"
+    assert main(["image", str(tmp_path), "--json", str(out), "--quiet"]) == 1
+    records = {Path(r["path"]).name: r for r in json.loads(out.read_text())}
+    assert "the picture is blank" in records["blank.png"]["error"]
+    assert records["fine.png"]["error"] is None

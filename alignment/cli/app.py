@@ -11,13 +11,21 @@ from pathlib import Path
 
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import model_files
-from alignment.settings import LEVEL_ENV, MODEL_ENV, POSE_ENV, QUALITY_ENV, VIDEO_QUALITY_ENV
+from alignment.settings import (
+    LEVEL_ENV,
+    MAX_UPLOAD_MB,
+    MODEL_ENV,
+    POSE_ENV,
+    QUALITY_ENV,
+    VIDEO_QUALITY_ENV,
+)
 
 MAIN_SCRIPT = Path(__file__).resolve().parents[1] / "app" / "main.py"
 
 
 def streamlit_command(port: int, address: str) -> list[str]:
-    """The `streamlit run` command line: headless, no telemetry, no file watching."""
+    """The `streamlit run` command line: headless, no telemetry, no file watching, uploads up
+    to MAX_UPLOAD_MB (a long phone video)."""
     return [
         sys.executable,
         "-m",
@@ -34,6 +42,8 @@ def streamlit_command(port: int, address: str) -> list[str]:
         "none",
         "--server.runOnSave",
         "false",
+        "--server.maxUploadSize",
+        str(MAX_UPLOAD_MB),
         "--browser.gatherUsageStats",
         "false",
         "--client.toolbarMode",
