@@ -21,11 +21,13 @@ from PIL import Image
 from shared_paths import ROOT, SHARED
 
 from alignment.cli.main import main
+from alignment.core.rules import load_pose
 from alignment.io.clips import Shot, build_clip
 from alignment.io.outputs import OutputError
 from alignment.io.video import FrameReader
 
 JANU = "janu/y82ukr_30.jpg"
+POSE = load_pose("janu_sirsasana")
 
 
 @pytest.fixture
@@ -387,14 +389,18 @@ def test_every_layout_reads_as_it_looks(layout) -> None:
 
 @pytest.mark.parametrize("level", [0, 128, 255])
 def test_a_blank_picture_is_said_to_be_blank(tmp_path, capsys, still, level) -> None:
-    from alignment.io.images import ImageError, decode_photo
+    from alignment.io.images import decode_photo
+    from alignment.pipeline.photo import PhotoChecker
 
     flat = Image.fromarray(np.full((120, 160, 3), level, np.uint8))
+    checker = PhotoChecker(still, POSE)
     for fmt, options in (("JPEG", {"quality": 60}), ("PNG", {})):
-        with pytest.raises(ImageError, match="the picture is blank"):
-            decode_photo(encoded(flat, fmt, **options), "p")
+        record = checker.check_bytes(encoded(flat, fmt, **options), "p").record
+        assert record["error"] == "p: the picture is blank (one flat colour: there is nothing " \
+            "in it to analyse)"  # fmt: skip
     # A 16-bit picture read as 8 bits would be one flat white; it is not blank.
     assert decode_photo(layouts()["16-bit grey PNG"][0], "p").rgb.std() > 10
+    assert checker.check_bytes(layouts()["16-bit grey PNG"][0], "p").record["error"] is None
     # The command says so for that photo and goes on with the others.
     flat.save(tmp_path / "blank.png")
     photo(tmp_path / "fine.png")
@@ -403,3 +409,21 @@ def test_a_blank_picture_is_said_to_be_blank(tmp_path, capsys, still, level) -> 
     records = {Path(r["path"]).name: r for r in json.loads(out.read_text())}
     assert "the picture is blank" in records["blank.png"]["error"]
     assert records["fine.png"]["error"] is None
+
+
+def test_holds_never_exceed_the_video_when_its_timestamps_jump(tmp_path) -> None:
+    """4 s of a held pose whose timestamps jump by an hour half-way (a phone's clock reset,
+    an edit): the hold is the 4 s that were filmed, not an hour."""
+    from alignment.io.video import VideoWriter
+    from alignment.pipeline.video import analyse_video
+
+    path = tmp_path / "jump.mp4"
+    frame = scene(320, 180)
+    times = [i / 10 for i in range(20)] + [3600 + i / 10 for i in range(20)]
+    with VideoWriter(path, 10, 320, 180) as writer:
+        for t in times:
+            writer.write(frame, t)
+    summary = analyse_video(path, POSE, StillEstimator(recorded(JANU)), rate=None).summary
+    assert summary["duration_s"] == pytest.approx(4.0, abs=0.5)
+    held = summary["sides"]["left"]["hold_seconds"] + summary["sides"]["right"]["hold_seconds"]
+    assert 3.0 <= held <= summary["duration_s"]

@@ -96,13 +96,7 @@ def decode_photo(data: bytes, name: str = "image") -> Photo:
                     f"downscaled from {width} x {height} to {image.size[0]} x "
                     f"{image.size[1]} pixels for the analysis"
                 )
-            rgb = np.asarray(image)
-            if _is_blank(rgb):
-                raise ImageError(
-                    f"{name}: the picture is blank (one flat colour: there is nothing in it to "
-                    "analyse)"
-                )
-            return Photo(rgb, notes)
+            return Photo(np.asarray(image), notes)
     except ImageError:
         raise
     except Image.DecompressionBombError as exc:  # Pillow's own limit, far past ours
@@ -141,8 +135,9 @@ def _as_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _is_blank(rgb: np.ndarray) -> bool:
-    """One flat colour (compression noise aside): an unexposed, empty or broken picture."""
+def is_blank(rgb: np.ndarray) -> bool:
+    """One flat colour (compression noise aside): an unexposed, empty or broken picture, or a
+    layout misread."""
     step = max(1, max(rgb.shape[:2]) // 512)  # a sample is enough, and fast
     sample = rgb[::step, ::step].reshape(-1, rgb.shape[-1])
     return bool((sample.max(axis=0).astype(int) - sample.min(axis=0) <= BLANK_RANGE).all())
