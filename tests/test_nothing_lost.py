@@ -390,14 +390,14 @@ def test_every_layout_reads_as_it_looks(layout) -> None:
 @pytest.mark.parametrize("level", [0, 128, 255])
 def test_a_blank_picture_is_said_to_be_blank(tmp_path, capsys, still, level) -> None:
     from alignment.io.images import decode_photo
-    from alignment.pipeline.photo import PhotoChecker
+    from alignment.pipeline.photo import BLANK, PhotoChecker
 
     flat = Image.fromarray(np.full((120, 160, 3), level, np.uint8))
     checker = PhotoChecker(still, POSE)
     for fmt, options in (("JPEG", {"quality": 60}), ("PNG", {})):
         record = checker.check_bytes(encoded(flat, fmt, **options), "p").record
-        assert record["error"] == "p: the picture is blank (one flat colour: there is nothing " \
-            "in it to analyse)"  # fmt: skip
+        assert record["error"] == BLANK.format(name="p")
+        assert "the picture is blank" in record["error"]
     # A 16-bit picture read as 8 bits would be one flat white; it is not blank.
     assert decode_photo(layouts()["16-bit grey PNG"][0], "p").rgb.std() > 10
     assert checker.check_bytes(layouts()["16-bit grey PNG"][0], "p").record["error"] is None
@@ -427,3 +427,22 @@ def test_holds_never_exceed_the_video_when_its_timestamps_jump(tmp_path) -> None
     assert summary["duration_s"] == pytest.approx(4.0, abs=0.5)
     held = summary["sides"]["left"]["hold_seconds"] + summary["sides"]["right"]["hold_seconds"]
     assert 3.0 <= held <= summary["duration_s"]
+
+
+@pytest.mark.parametrize(("seconds", "rate", "words"), [
+    (1.0, 3.0, "only 3 of the video's 15 frames were analysed (3 a second"),
+    (0.2, None, "the video has only 3 frames: too few"),
+])  # fmt: skip
+def test_too_few_analysed_frames_is_a_warning(tmp_path, capsys, still, seconds, rate, words):
+    path = clip(tmp_path / "short.mp4", seconds=seconds)
+    out = tmp_path / "s.json"
+    argv = ["video", str(path), "--json", str(out), "--rate", "all" if rate is None else str(rate)]
+    assert main([*argv, "--quiet"]) == 0
+    warnings = json.loads(out.read_text())["warnings"]
+    assert any(words in w for w in warnings), warnings
+    assert words in capsys.readouterr().out
+    # Enough frames: no such warning.
+    assert (
+        main(["video", str(clip(tmp_path / "long.mp4", 2.0)), "--json", str(out), "--quiet"]) == 0
+    )
+    assert not any("too few" in w for w in json.loads(out.read_text())["warnings"])
