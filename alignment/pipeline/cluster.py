@@ -260,6 +260,7 @@ def run_batch(
     files_per_task: int = 4,
     flush_seconds: float = 10.0,
     max_crashes: int = 2,
+    max_reruns: int = 2,
     resume: bool = False,
     overwrite: bool = False,
     progress: bool = True,
@@ -275,9 +276,10 @@ def run_batch(
     `actors`: the pool's size (default: the cluster's CPUs over `cpus_per_actor`). Records
     are committed every 64, or after a batch when `flush_seconds` have passed. `stop`
     (Ctrl-C) ends the run early, keeping what is committed; `on_commit` sees the stats after
-    each record. `estimator_factory` (mode -> estimator) replaces the preset's model and
-    `before_file` runs before each file in the workers: both for tests. An exception, Ctrl-C
-    included, still commits the records already received."""
+    each record. A run that Ray fails (a node lost with the results it held) is run again
+    for the files left, `max_reruns` times. `estimator_factory` (mode -> estimator) replaces
+    the preset's model and `before_file` runs before each file in the workers: both for
+    tests. An exception, Ctrl-C included, still commits the records already received."""
     started = time.perf_counter()
     sides, annotated = sides or {}, annotated or {}
     log = RecordLog(results, flush_seconds=flush_seconds)
@@ -291,6 +293,7 @@ def run_batch(
     if todo:
         stats.where = connect(address)
         import ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         from alignment.pipeline.ray_workers import CrashGuard, PhotoWorker, VideoWorker
 
@@ -310,39 +313,73 @@ def run_batch(
             logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
         context.print_on_execution_start = False
         context.max_consecutive_actor_init_deaths = 1  # one start-up crash is replaced
-        guard = CrashGuard.remote()
-        rows = [
-            {"path": path, "side": sides.get(path, ""), "annotated": annotated.get(path, "")}
-            for path in todo
-        ]
-        data = ray.data.from_items(
-            rows,
-            override_num_blocks=blocks,
-        ).map_batches(
-            PhotoWorker if what == "photos" else VideoWorker,
-            batch_format="pyarrow",
-            batch_size=None,  # a whole block (files_per_task files) a call
-            compute=ray.data.ActorPoolStrategy(size=stats.actors),
-            num_cpus=cpus_per_actor,
-            fn_constructor_kwargs={
-                **worker_kwargs,
-                "models": shipment,
-                "guard": guard,
-                "local_results": _one_machine(ray),
-                "max_crashes": max_crashes,
-                "estimator_factory": estimator_factory,
-                "before_file": before_file,
-            },
-            udf_modifying_row_count=False,
-        )
-        # The guard lives as long as the workers hold it: not killed here, where the workers
-        # of an interrupted run may still be finishing a file.
-        with Progress(len(todo), what, enabled=progress and not ray_bars) as bar:
-            _consume(data, log, stats, started, stop, on_commit, bar)
+        left = todo
+        for attempt in range(1 + max_reruns):
+            # On the head node, which lives as long as the cluster: a worker node that goes
+            # away must not take the crash counts with it. A new one for each attempt.
+            guard = CrashGuard.options(
+                scheduling_strategy=NodeAffinitySchedulingStrategy(_head_node(ray), soft=True)
+            ).remote()
+            rows = [
+                {"path": path, "side": sides.get(path, ""), "annotated": annotated.get(path, "")}
+                for path in left
+            ]
+            data = ray.data.from_items(
+                rows,
+                override_num_blocks=math.ceil(len(left) / files_per_task),
+            ).map_batches(
+                PhotoWorker if what == "photos" else VideoWorker,
+                batch_format="pyarrow",
+                batch_size=None,  # a whole block (files_per_task files) a call
+                compute=ray.data.ActorPoolStrategy(size=stats.actors),
+                num_cpus=cpus_per_actor,
+                fn_constructor_kwargs={
+                    **worker_kwargs,
+                    "models": shipment,
+                    "guard": guard,
+                    "local_results": _one_machine(ray),
+                    "max_crashes": max_crashes,
+                    "estimator_factory": estimator_factory,
+                    "before_file": before_file,
+                },
+                udf_modifying_row_count=False,
+            )
+            # The guard lives as long as the workers hold it: not killed here, where the
+            # workers of an interrupted run may still be finishing a file.
+            try:
+                with Progress(len(left), what, enabled=progress and not ray_bars) as bar:
+                    _consume(data, log, stats, started, stop, on_commit, bar)
+                break
+            except Exception as exc:
+                # A node lost with the blocks it held, say: what was committed stays, the
+                # rest is run again (as a --resume would), a few times.
+                if not type(exc).__module__.startswith("ray.") or attempt == max_reruns:
+                    raise
+                left = [f for f in todo if f not in log.committed]
+                stats.warnings.append(
+                    f"the run on Ray failed ({_last_line(exc)}); the {len(left)} {what} not "
+                    "done were run again"
+                )
+                if not left:
+                    break
     stats.lines = log.finalize(files)
     stats.duplicates = log.duplicates
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _head_node(ray: Any) -> str:
+    """The head node's id (the driver's node when it cannot be told)."""
+    for node in ray.nodes():
+        if node["Alive"] and "node:__internal_head__" in node.get("Resources", {}):
+            return node["NodeID"]
+    return ray.get_runtime_context().get_node_id()
+
+
+def _last_line(exc: BaseException) -> str:
+    """The last line of a Ray error, the one that says what happened."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__
 
 
 def _one_machine(ray: Any) -> bool:
