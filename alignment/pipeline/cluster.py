@@ -67,6 +67,10 @@ def _environment(address: str | None) -> str | None:
         os.environ.setdefault("RAY_AUTH_MODE", "token")
     # Ray Data re-configures its logger at every run; this variable is what sticks.
     os.environ.setdefault("RAY_DATA_LOG_LEVEL", "WARNING")
+    # The driver's C++ core logs an "E" line on every run (Ray Data's actors have
+    # max_restarts > 0 with arguments in the object store): noise, not an error of the run.
+    # Ray's failures still reach the user as exceptions (cli.cluster words them).
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     # Ray is joined on purpose, never by a call that finds it gone (after ray.shutdown) and
     # silently starts another.
     os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
