@@ -152,6 +152,50 @@ def test_sighup_stops_like_sigterm(still, tmp_path, capsys) -> None:
     assert signal.getsignal(signal.SIGHUP) == previous
 
 
+def test_sighup_ends_a_wait_for_ray_as_ctrl_c_does() -> None:
+    """With --ray the command waits on Ray (a long video, say): SIGHUP ends the wait at once,
+    as SIGINT and SIGTERM do, so what is committed is kept and --resume finishes."""
+    from alignment.cli.run import stop_on_signals
+    from alignment.pipeline import cluster
+
+    with stop_on_signals() as stop:
+        restore = cluster._stop_while_waiting(stop, lambda: True)
+        try:
+            with pytest.raises(cluster._Stopped):
+                os.kill(os.getpid(), signal.SIGHUP)
+                time.sleep(5)  # the handler raises in this thread, during the sleep
+        finally:
+            restore()
+    assert stop.name == "SIGHUP"
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_sighup_on_a_photo_batch_keeps_what_was_done(tmp_path) -> None:
+    folder = tmp_path / "photos"
+    for i in range(40):
+        photo(folder / f"p{i:02}.jpg", 60 + i)
+    out = tmp_path / "out.json"
+    env = {"ALIGNMENT_MODEL": str(SHARED / "models"), "PATH": "/usr/bin:/bin",
+           "PYTHONPATH": str(ROOT)}  # fmt: skip
+    command = [sys.executable, "-m", "alignment.cli.main", "image", str(folder), "--json",
+               str(out), "--quality", "fast"]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "photos  " in line:
+            proc.send_signal(signal.SIGHUP)
+            break
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 129, err
+    records = json.loads(out.read_text())
+    done = [r for r in records if r["error"] is None]
+    assert len(records) == 40 and 0 < len(done) < 40
+    assert "SIGHUP" in err and "Traceback" not in err
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 @pytest.mark.shared
 @pytest.mark.slow
 def test_closing_the_terminal_keeps_a_partial_summary_and_no_hidden_file(tmp_path) -> None:
