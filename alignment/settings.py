@@ -4,6 +4,8 @@ alignment/estimators/presets.py). Plain constants; importing this module does no
 
 from __future__ import annotations
 
+import signal
+
 # Environment variables.
 MODEL_ENV = "ALIGNMENT_MODEL"  # a model file, or a folder holding the model files
 RULES_ENV = "ALIGNMENT_RULES"  # a folder of rule files (default: the ones shipped)
@@ -14,6 +16,12 @@ VIDEO_QUALITY_ENV = "ALIGNMENT_VIDEO_QUALITY"  # the app's preset for recorded v
 ICE_ENV = "ALIGNMENT_ICE_SERVERS"  # STUN/TURN servers for the live page (JSON)
 NATIVE_LOGS_ENV = "ALIGNMENT_NATIVE_LOGS"  # "1": let the models' C++ logging through
 
+# The app's upload limit, in MB (Streamlit's server.maxUploadSize; its own default, 200 MB, is
+# under 2 minutes of 1080p phone video). A 10-minute 1080p phone video is about 1.3 GB. The
+# upload is held in the server's memory while it arrives (Streamlit keeps it there), then
+# copied to a temporary file and analysed from disk.
+MAX_UPLOAD_MB = 2048
+
 DEFAULT_POSE = "janu_sirsasana"
 LEVELS = ("gentle", "standard", "strict")
 DEFAULT_LEVEL = "standard"
@@ -21,3 +29,7 @@ DEFAULT_LEVEL = "standard"
 # page's default): a yoga hold lasts 30 s to minutes, and 10 a second keep its segments and hold
 # times within a tenth of a second or so of an every-frame run (benchmarks/video_speed.py).
 DEFAULT_RATE_HZ = 10.0
+
+# The signals that stop long work cleanly, keeping what was done: Ctrl-C, `kill`, the terminal
+# closing (the CLI's commands, Ray batches).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

@@ -68,3 +68,16 @@ class StillFactory:
             Path(self.loads).mkdir(parents=True, exist_ok=True)
             Path(self.loads, f"{os.getpid()}-{uuid.uuid4().hex[:8]}").touch()
         return StillEstimator(recorded(self.name))
+
+
+class Slow:
+    """Test hook for Ray workers (`before_file`): take `seconds` before each file, so that a
+    run lasts long enough to be disturbed half-way."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __call__(self, path: str) -> None:
+        import time
+
+        time.sleep(self.seconds)

@@ -43,9 +43,15 @@ def still(monkeypatch: pytest.MonkeyPatch) -> StillEstimator:
     return estimator
 
 
+def scene(width: int, height: int, level: int = 120) -> np.ndarray:
+    """A picture with something in it (a flat one is refused as blank): a soft gradient."""
+    ramp = np.linspace(-40, 40, width)[None, :, None] + np.zeros((height, 1, 3))
+    return np.clip(level + ramp, 0, 255).astype(np.uint8)
+
+
 def photo(path: Path, size: tuple[int, int] = (320, 180)) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.full((size[1], size[0], 3), 120, np.uint8)).save(path)
+    Image.fromarray(scene(*size)).save(path)
     return path
 
 
@@ -172,7 +178,7 @@ def test_a_huge_picture_is_refused_and_the_batch_goes_on(tmp_path, capsys, still
 
 def test_a_large_photo_is_downscaled_and_says_so(tmp_path) -> None:
     big = tmp_path / "big.jpg"
-    Image.fromarray(np.full((3000, 5000, 3), 90, np.uint8)).save(big, quality=80)
+    Image.fromarray(scene(5000, 3000, 90)).save(big, quality=80)
     decoded = decode_photo(big.read_bytes(), "big.jpg")
     assert max(decoded.rgb.shape[:2]) == 2048
     assert decoded.notes == ["downscaled from 5000 x 3000 to 2048 x 1229 pixels for the analysis"]

@@ -295,6 +295,24 @@ def test_resume_skips_finished_files(tmp_path: Path) -> None:
 
 
 @on_ray
+def test_a_damaged_part_is_set_aside_and_resume_redoes_its_files(tmp_path: Path) -> None:
+    """A part cut short (a crash mid-write where renames are not atomic): --resume warns,
+    sets it aside, and analyses its files again; every record once, no traceback."""
+    files = photos(tmp_path / "photos", 12)
+    results = tmp_path / "results"
+    run_still(tmp_path / "photos", results)
+    (part,) = (results / PARTS).glob("part-*.jsonl")
+    part.write_text(part.read_text()[:-20])
+    stats = run_still(tmp_path / "photos", results, resume=True)
+    assert len(stats.warnings) == 1 and part.name in stats.warnings[0]
+    assert (stats.skipped, stats.done) == (0, 12)
+    seen = committed(results)
+    assert set(seen) == set(files) and max(seen.values()) == 1
+    assert canon(stats.records()) == canon(local_records(files))
+    assert (results / PARTS / "damaged" / part.name).exists()
+
+
+@on_ray
 def test_a_file_that_kills_the_worker_every_time_becomes_an_error(tmp_path: Path) -> None:
     from alignment.pipeline.ray_workers import CrashOnce
 

@@ -9,7 +9,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import streamlit as st
 
@@ -67,15 +67,19 @@ class _ProgressFeed:
 
 
 def analyse_upload(
-    name: str, data: bytes, key: tuple, ready: common.Ready, level: str, rate: float
+    name: str, upload: BinaryIO, key: tuple, ready: common.Ready, level: str, rate: float
 ) -> VideoPageResult:
-    """Run the video pipeline on uploaded bytes, in a temporary folder removed afterwards."""
+    """Run the video pipeline on an upload, in a temporary folder removed afterwards. The
+    upload is copied there a megabyte at a time (never a second whole copy in memory) and
+    analysed from disk."""
     result = VideoPageResult(key=key, name=name)
     pose = ready.video_pose or ready.pose
     workdir = Path(tempfile.mkdtemp(prefix="alignment-video-"))
     try:
         src = workdir / f"upload{Path(name).suffix.lower()}"
-        src.write_bytes(data)
+        upload.seek(0)
+        with open(src, "wb") as copy:
+            shutil.copyfileobj(upload, copy, 1 << 20)
         out = workdir / "annotated.mp4"
         feed = _ProgressFeed()
         try:
@@ -107,6 +111,13 @@ def analyse_upload(
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        common.release_memory()  # the decoder's and encoder's buffers, hundreds of MB
+
+
+def upload_limit_text() -> str:
+    """The upload limit in force (server.maxUploadSize), e.g. "2 GB" or "200 MB"."""
+    megabytes = int(st.get_option("server.maxUploadSize"))
+    return f"{megabytes / 1024:g} GB" if megabytes % 1024 == 0 else f"{megabytes} MB"
 
 
 def show_result(result: VideoPageResult, pose: PoseRules) -> None:
@@ -156,10 +167,13 @@ def render() -> None:
         "Film side-on, with the whole body in the picture."
     )
     pick, speed = st.columns([4, 1])
+    limit = upload_limit_text()
     upload = pick.file_uploader(
-        f"A video ({', '.join(VIDEO_TYPES)})",
+        f"A video ({', '.join(VIDEO_TYPES)}), up to {limit}",
         key=UPLOAD_KEY,
-        help="Analysed on the computer running the app.",
+        help=f"Analysed on the computer running the app. Files up to {limit} are taken (a "
+        "10-minute 1080p phone video is about 1.3 GB); a bigger one is refused: shorten it, "
+        "or analyse it with `alignment video`, which has no limit.",
     )
     rate = float(
         speed.number_input(
@@ -175,7 +189,7 @@ def render() -> None:
         )
     )
     if upload is None:
-        st.info("Upload a video to analyse it.")
+        st.info(f"Upload a video to analyse it (up to {limit}).")
         return
     key = (
         upload.file_id,
@@ -189,6 +203,6 @@ def render() -> None:
     result: VideoPageResult | None = st.session_state.get(RESULT_KEY)
     if result is None or result.key != key:
         st.session_state.pop(RESULT_KEY, None)  # free the previous video first
-        result = analyse_upload(upload.name, upload.getvalue(), key, ready, level, rate)
+        result = analyse_upload(upload.name, upload, key, ready, level, rate)
         st.session_state[RESULT_KEY] = result
     show_result(result, ready.video_pose or ready.pose)

@@ -13,13 +13,21 @@ from pathlib import Path
 from alignment.cli.native_logs import QUIET_NATIVE_ENV, without_native_logs
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import model_files
-from alignment.settings import LEVEL_ENV, MODEL_ENV, POSE_ENV, QUALITY_ENV, VIDEO_QUALITY_ENV
+from alignment.settings import (
+    LEVEL_ENV,
+    MAX_UPLOAD_MB,
+    MODEL_ENV,
+    POSE_ENV,
+    QUALITY_ENV,
+    VIDEO_QUALITY_ENV,
+)
 
 MAIN_SCRIPT = Path(__file__).resolve().parents[1] / "app" / "main.py"
 
 
 def streamlit_command(port: int, address: str) -> list[str]:
-    """The `streamlit run` command line: headless, no telemetry, no file watching."""
+    """The `streamlit run` command line: headless, no telemetry, no file watching, uploads up
+    to MAX_UPLOAD_MB (a long phone video)."""
     return [
         sys.executable,
         "-m",
@@ -36,6 +44,8 @@ def streamlit_command(port: int, address: str) -> list[str]:
         "none",
         "--server.runOnSave",
         "false",
+        "--server.maxUploadSize",
+        str(MAX_UPLOAD_MB),
         "--browser.gatherUsageStats",
         "false",
         "--client.toolbarMode",
@@ -69,8 +79,8 @@ def app_environment(
 
 def launch(args: argparse.Namespace, pose: PoseRules) -> int:
     """Start the app on --address:--port and return its exit code. Every model the app needs
-    is found (or downloaded) first. SIGTERM and Ctrl-C are passed on to the app, so stopping
-    this process stops the server too."""
+    is found (or downloaded) first. SIGTERM and Ctrl-C are passed on to the app, and SIGHUP
+    (the terminal closed) as SIGTERM, so stopping this process stops the server too."""
     models = [
         path
         for quality in (args.quality, args.live_quality, args.video_quality)
@@ -102,9 +112,10 @@ def launch(args: argparse.Namespace, pose: PoseRules) -> int:
 
     def forward(signum: int, _frame: object) -> None:
         if proc.poll() is None:
-            proc.send_signal(signum)
+            proc.send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
 
-    previous = signal.signal(signal.SIGTERM, forward)
+    # SIGHUP (the terminal closed) stops the app as SIGTERM does.
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
         while True:
             try:
@@ -119,4 +130,5 @@ def launch(args: argparse.Namespace, pose: PoseRules) -> int:
                     proc.wait()
                 return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

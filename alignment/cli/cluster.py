@@ -45,7 +45,10 @@ def run_on_ray(args: argparse.Namespace, pose: PoseRules) -> int:
         error(problem)
         return 2
     results = storage.check_folder(args.results, "--results")
+    inputs = args.paths if image else args.inputs
     annotate = args.annotate and storage.check_folder(args.annotate, "--annotate", results)
+    if annotate:
+        storage.check_apart(annotate, "--annotate", inputs)
     if annotate and not (args.resume or args.overwrite) and not storage.is_empty(annotate):
         raise OutputError(
             f"--annotate {annotate}: already holds files; choose another folder, or pass "
@@ -54,7 +57,6 @@ def run_on_ray(args: argparse.Namespace, pose: PoseRules) -> int:
     for flag, path, suffix in (("--json", args.json, ".json"), ("--csv", args.csv, ".csv")):
         if path:
             check_output(path, flag, (suffix,))
-    inputs = args.paths if image else args.inputs
     try:
         listing = storage.list_inputs(inputs, cluster.SUFFIXES[what])
     except storage.StorageError as exc:
@@ -65,6 +67,10 @@ def run_on_ray(args: argparse.Namespace, pose: PoseRules) -> int:
     if not listing.files:
         error(f"no {'image' if image else 'video'} files found in " + ", ".join(inputs))
         return 2
+    single_folder = len(inputs) == 1 and bool(listing.below)
+    if annotate:
+        targets = cluster.annotated_targets(what, listing, annotate, single_folder)
+        storage.check_apart(annotate, "--annotate", inputs, targets.values(), listing.files)
     models = [str(p) for p in model_files(args.quality, args.model)]  # fails before Ray starts
     options: dict[str, Any] = {
         "pose": pose,
@@ -72,7 +78,7 @@ def run_on_ray(args: argparse.Namespace, pose: PoseRules) -> int:
         "quality": args.quality,
         "model_paths": models,
         "annotate": annotate,
-        "single_folder": len(inputs) == 1 and bool(listing.below),
+        "single_folder": single_folder,
         "actors": args.actors,
         "cpus_per_actor": args.cpus_per_actor,
         "resume": args.resume,
@@ -121,6 +127,8 @@ def _ray_mode_error(args: argparse.Namespace) -> str | None:
 
 def _report(args: argparse.Namespace, stats: cluster.RunStats, results: str, stop: Any) -> int:
     """The summary on stderr, then the small-run outputs (--json, --csv) and Parquet."""
+    for message in stats.warnings:
+        print(f"warning: {message}", file=sys.stderr)
     where = f"{stats.where}, {stats.actors} workers" if stats.where else "nothing to run"
     print(f"Ray ({where}): {stats.line()}", file=sys.stderr)
     print(f"records: {storage.join(results, RECORDS)}", file=sys.stderr)

@@ -1,19 +1,24 @@
-"""What the commands share: the `error:` line, the note on skipped files, and Ctrl-C and
-SIGTERM stopping the work cleanly (the command keeps what was done; exit 130 and 143)."""
+"""What the commands share: the `error:` line, the note on skipped files, and Ctrl-C, SIGTERM
+and SIGHUP (the terminal closed) stopping the work cleanly: the command keeps what was done
+and exits with 130, 143 or 129."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import PurePath
 
+from alignment.settings import STOP_SIGNALS
+
 
 class StopFlag(threading.Event):
-    """Set by Ctrl-C or SIGTERM: the work stops reading input, then keeps and closes what it
-    has done. A second signal stops at once."""
+    """Set by Ctrl-C, SIGTERM or SIGHUP: the work stops reading input, then keeps and closes
+    what it has done. A second signal stops at once."""
 
     signum: int = 0
 
@@ -37,19 +42,38 @@ def skipped_note(names: Sequence[str], what: str) -> str:
     return f"skipped {len(names)} files that are not {what}: {shown}{more}"
 
 
+def _leave_the_terminal() -> None:
+    """After a hangup the terminal is gone, and writing to it fails (EIO): the progress bar or
+    the closing summary would end the run with a traceback before the outputs are written.
+    Whatever of stdout and stderr was that terminal now goes nowhere."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in (1, 2):
+            # A hung-up terminal may no longer answer isatty(); it is still a character
+            # device (files and pipes, as of `cmd > log &`, keep their output).
+            with contextlib.suppress(OSError):
+                if stat.S_ISCHR(os.fstat(fd).st_mode):
+                    os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[StopFlag]:
-    """Inside the block, SIGINT and SIGTERM set the flag instead of killing the process."""
+    """Inside the block, SIGINT, SIGTERM and SIGHUP set the flag instead of killing the
+    process."""
     flag = StopFlag()
 
     def stop(signum: int, _frame: object) -> None:
         # No printing here: the signal may arrive while the progress bar is writing.
+        if signum == signal.SIGHUP:
+            _leave_the_terminal()
         if flag.is_set():
             raise KeyboardInterrupt
         flag.signum = signum
         flag.set()
 
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
     try:
         yield flag
     finally:

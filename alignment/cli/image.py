@@ -22,7 +22,7 @@ from alignment.io.outputs import (
     write_text,
 )
 from alignment.io.progress import Progress
-from alignment.io.storage import write_location
+from alignment.io.storage import check_apart, write_location
 from alignment.pipeline.photo import PhotoChecker, PhotoResult
 from alignment.present.report import CSV_FIELDS, csv_row, csv_text, error_record
 from alignment.present.text import photo_table
@@ -57,6 +57,13 @@ def run_images(args: argparse.Namespace, pose: PoseRules) -> int:
         folder = check_output(args.annotate, "--annotate", folder=True)
         single = len(args.paths) == 1 and Path(args.paths[0]).is_dir()
         targets = annotated_paths(found, folder, single)
+        check_apart(
+            str(folder),
+            "--annotate",
+            args.paths,
+            [str(t) for t in targets.values()],
+            [str(p) for p in found.images],
+        )
         existing = [d for d in targets.values() if d.exists()]
         if existing and not args.overwrite:
             raise OutputError(
@@ -86,13 +93,14 @@ def run_images(args: argparse.Namespace, pose: PoseRules) -> int:
     if stop.is_set():
         for path in found.images[len(records) :]:
             records.append(error_record(str(path), NOT_ANALYSED))
-    print(photo_table(records, pose=pose))
+    # The files first: a terminal that is gone (a hangup) must not cost them.
     failed_writes += write_each(
         [
             (args.json, lambda d: write_json(d, records)),
             (args.csv, lambda d: write_text(d, csv_text(map(csv_row, records), CSV_FIELDS))),
         ]
     )
+    print(photo_table(records, pose=pose))
     for message in failed_writes:
         error(message)
     if stop.is_set():

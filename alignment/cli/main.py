@@ -3,7 +3,7 @@
 
 Exit status: 0 done; 1 done, but some input failed or the output is partial; 2 nothing done
 (a user mistake: a bad path, a missing model, a bad rule file; the message says what);
-130 / 143 interrupted by Ctrl-C / SIGTERM (what was done is kept).
+130 / 143 / 129 interrupted by Ctrl-C / SIGTERM / SIGHUP (what was done is kept).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Running a command: the pose is loaded, the command's module runs it; set-up errors become one
-`error:` line and exit status 2 (the helpers the commands share: cli.common)."""
+`error:` line and exit status 2 (stopping cleanly on a signal, and the other helpers the
+commands share: cli.common)."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from alignment.core.rules import PoseRules
 from alignment.estimators.presets import open_estimator
 from alignment.io.outputs import check_output
 from alignment.io.progress import Progress
+from alignment.io.storage import check_apart
 from alignment.io.video import VideoError, probe
 from alignment.pipeline.video import analyse_video, expected_frames, save_outputs
 from alignment.present.text import summary_text
@@ -22,6 +23,7 @@ VIDEO_OUTPUTS = (".mp4", ".webm")
 def run_video(args: argparse.Namespace, pose: PoseRules) -> int:
     if args.out:
         check_output(args.out, "--out", VIDEO_OUTPUTS)
+        check_apart(args.out, "--out", args.inputs)
     for flag, path, suffix in (
         ("--json", args.json, ".json"),
         ("--csv", args.csv, ".csv"),
@@ -56,8 +58,9 @@ def run_video(args: argparse.Namespace, pose: PoseRules) -> int:
         except (VideoError, ValueError) as exc:
             error(str(exc))
             return 2
-    print(summary_text(result.summary, pose))
+    # The files first: a terminal that is gone (a hangup) must not cost them.
     failed = save_outputs(result, pose, args.level, args.json, args.csv, args.plot)
+    print(summary_text(result.summary, pose))
     for message in failed:
         error(message)
     if stop.is_set():

@@ -88,7 +88,7 @@ def decode_photo(data: bytes, name: str = "image") -> Photo:
             notes = []
             if max(width, height) > MAX_SIDE:
                 image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced size
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            image = _as_rgb(ImageOps.exif_transpose(image))
             if max(image.size) > MAX_SIDE:
                 image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
             if image.size != (width, height) and max(width, height) > MAX_SIDE:
@@ -108,6 +108,39 @@ def decode_photo(data: bytes, name: str = "image") -> Photo:
         ) from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"{name}: not a readable image (unknown format or damaged file)") from exc
+
+
+BLANK_RANGE = 6  # a picture whose every channel spans this few levels is one flat colour
+
+
+def _as_rgb(image: Image.Image) -> Image.Image:
+    """8-bit RGB that looks as the picture does in a viewer: 16-bit and 32-bit grey scaled
+    down (Pillow's own conversion clips them, turning a photo white), transparent parts on
+    white (as a viewer or a page shows them; not the colour hidden behind), palettes, CMYK and
+    grey expanded."""
+    mode = image.mode
+    if mode in ("I", "F") or mode.startswith("I;16"):
+        values = np.asarray(image).astype(np.float64)
+        top = values.max(initial=0.0)
+        if mode == "F" and top <= 1.0:  # a float picture in 0..1
+            values = values * 255.0
+        elif top > 255.0:  # 16-bit levels
+            values = values / 257.0
+        grey = np.clip(np.rint(values), 0, 255).astype(np.uint8)
+        return Image.fromarray(grey).convert("RGB")
+    has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
+    if has_alpha:
+        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, image.convert("RGBA")).convert("RGB")
+    return image.convert("RGB")
+
+
+def is_blank(rgb: np.ndarray) -> bool:
+    """One flat colour (compression noise aside): an unexposed, empty or broken picture, or a
+    layout misread."""
+    step = max(1, max(rgb.shape[:2]) // 512)  # a sample is enough, and fast
+    sample = rgb[::step, ::step].reshape(-1, rgb.shape[-1])
+    return bool((sample.max(axis=0).astype(int) - sample.min(axis=0) <= BLANK_RANGE).all())
 
 
 def decode_rgb(data: bytes, name: str = "image") -> np.ndarray:

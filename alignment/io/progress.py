@@ -63,6 +63,15 @@ class Progress:
         text = f"{self.label}: {text}" if self.label else text
         return f"{text} {self.note}".rstrip()
 
+    def _write(self, text: str) -> None:
+        """A bar that cannot be written (the terminal closed: EIO, a closed pipe) goes quiet;
+        the work it shows goes on."""
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.enabled = False
+
     def _draw(self, final: bool = False) -> None:
         if not self.enabled:
             return
@@ -70,18 +79,15 @@ class Progress:
         if self._tty:
             if final or now - self._last_draw >= 0.1:
                 self._last_draw = now
-                self.stream.write("\r" + self._line()[:120].ljust(80))
-                self.stream.flush()
+                self._write("\r" + self._line()[:120].ljust(80))
             return
         decile = int(10 * self.done / self.total) if self.total else self.done // 500
         if decile != self._last_decile or final and self._last_line != self.done:
             self._last_line = self.done
             self._last_decile = decile
-            self.stream.write(self._line() + "\n")
-            self.stream.flush()
+            self._write(self._line() + "\n")
 
     def close(self) -> None:
         self._draw(final=True)
         if self.enabled and self._tty:
-            self.stream.write("\n")
-            self.stream.flush()
+            self._write("\n")

@@ -8,7 +8,9 @@
 One process, the driver, writes records. A file is *done* once its record is in a committed
 part: a worker that died before that is simply redone, and a record that arrives twice (the
 work of a dead worker retried) is kept once. `--resume` reads the committed parts and skips
-their files; a run without it refuses a folder that holds anything, so runs never mix.
+their files; a run without it refuses a folder that holds anything, so runs never mix. A part
+that cannot be read whole (a crash mid-write where renames are not atomic) is set aside in
+`_parts/damaged/`, with a warning, and its files are redone.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from alignment.io import storage
 from alignment.io.outputs import OutputError
 
 PARTS = "_parts"
+DAMAGED = "damaged"
 OPTIONS = "options.json"
 RECORDS = "records.jsonl"
 
@@ -46,20 +49,37 @@ class RecordLog:
         self.flush_every, self.flush_seconds = flush_every, flush_seconds
         self.committed: set[str] = set()  # paths committed (or buffered) by this run
         self.duplicates = 0  # records offered again and dropped
+        self.warnings: list[str] = []  # parts set aside, in words
         self._buffer: list[str] = []
         self._seq = 0
         self._last_flush = time.monotonic()
 
     # ------------------------------------------------------------------ before the run
 
-    def existing(self) -> dict[str, str]:
-        """path -> JSON line of every record committed by earlier runs (the first one wins)."""
+    def existing(self, set_aside: bool = False) -> dict[str, str]:
+        """path -> JSON line of every record committed by earlier runs (the first one wins).
+        A damaged part is left out; with `set_aside`, also moved to `_parts/damaged/` (a
+        warning in `warnings`), so that its files are redone and it is never read again."""
         lines: dict[str, str] = {}
         for part in storage.files_in(self.parts, ".jsonl"):
-            for line in storage.read_text(part).splitlines():
-                if line.strip():
-                    lines.setdefault(json.loads(line)["path"], line)
+            records = _read_part(part)
+            if records is None:
+                if set_aside:
+                    self._set_aside(part)
+                continue
+            for path, line in records:
+                lines.setdefault(path, line)
         return lines
+
+    def _set_aside(self, part: str) -> None:
+        name = part.rstrip("/").rsplit("/", 1)[-1]
+        dest = storage.join(self.parts, DAMAGED, name)
+        storage.write_location(dest, storage.read_bytes(part))
+        storage.remove(part)
+        self.warnings.append(
+            f"{part}: damaged (cut short or not JSON lines), set aside as {dest}; "
+            "its files are analysed again"
+        )
 
     def open(self, options: dict[str, Any], resume: bool, overwrite: bool) -> dict[str, str]:
         """Make the folder ready for this run and return the records a --resume keeps. Refuses
@@ -70,8 +90,8 @@ class RecordLog:
                 storage.remove(storage.join(self.folder, name))
             previous: dict[str, str] = {}
         elif resume:
-            previous = self.existing()
             made_with = self._options()
+            previous = self.existing(set_aside=True)
             if previous and made_with is not None and made_with != options:
                 changed = sorted(k for k in options if made_with.get(k) != options[k])
                 raise OutputError(
@@ -93,10 +113,22 @@ class RecordLog:
         return previous
 
     def _options(self) -> dict[str, Any] | None:
+        """What the records were made with; None when no run wrote it."""
+        location = storage.join(self.parts, OPTIONS)
         try:
-            return json.loads(storage.read_text(storage.join(self.parts, OPTIONS)))
+            text = storage.read_text(location)
         except storage.StorageError:
             return None
+        try:
+            options = json.loads(text)
+        except ValueError:  # cut short, not UTF-8
+            options = None
+        if not isinstance(options, dict):
+            raise OutputError(
+                f"{self.what} {self.folder}: {location} is damaged, so what its records were "
+                "made with is unknown; pass --overwrite to start again, or choose another folder"
+            )
+        return options
 
     # ------------------------------------------------------------------ during the run
 
@@ -140,3 +172,25 @@ class RecordLog:
         text = "".join(line + "\n" for line in ordered)
         storage.write_location(storage.join(self.folder, RECORDS), text.encode("utf-8"))
         return ordered
+
+
+def _read_part(part: str) -> list[tuple[str, str]] | None:
+    """(path, line) of each record of a part; None when any line is not a whole record."""
+    records = []
+    try:
+        text = storage.read_text(part)
+    except (storage.StorageError, UnicodeDecodeError):
+        return None
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(record, dict) or not isinstance(record.get("path"), str):
+            return None
+        records.append((record["path"], line))
+    if text and not text.endswith("\n"):  # every part ends a line: one cut there is short
+        return None
+    return records

@@ -13,6 +13,7 @@ rename does for a local file. URIs with a query string are not supported.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import shutil
 from collections.abc import Collection, Iterable
@@ -249,6 +250,53 @@ def check_folder(location: str, what: str, within: str | None = None) -> str:
     if kind == "file":
         raise OutputError(f"{what} {location}: is a file, not a folder")
     return location
+
+
+def _canonical(location: str) -> str:
+    """A location in one spelling, so that two names of one place compare equal: a local path
+    (or file:// URI) absolute with its links resolved, another URI with its path normalised."""
+    if location.startswith("file://"):
+        location = location[len("file://") :]
+    if not is_uri(location):
+        return os.path.realpath(location)
+    scheme, rest = location.split("://", 1)
+    return f"{scheme}://{posixpath.normpath(rest)}"
+
+
+def inside(location: str, folder: str) -> bool:
+    """Whether `location` is `folder` or lies below it."""
+    here, there = _canonical(location), _canonical(folder)
+    return here == there or here.startswith(there.rstrip("/") + "/")
+
+
+def check_apart(
+    output: str,
+    what: str,
+    inputs: Iterable[str],
+    targets: Iterable[str] = (),
+    files: Iterable[str] = (),
+) -> None:
+    """Refuse (OutputError) an output that is one of the `inputs` given, or lies in a given
+    folder (whose files are read as inputs: the next run would read the outputs as photos or
+    videos, and --overwrite would replace the originals), or whose `targets` (the files it
+    would receive) include an input or one of the `files` found. Names only: nothing is
+    read."""
+    inputs = list(inputs)
+    for given in inputs:
+        if inside(output, given):
+            where = "is" if _canonical(output) == _canonical(given) else "lies inside"
+            raise OutputError(
+                f"{what} {output}: {where} the input {given}; what is written there would "
+                "replace the originals or be read as input by the next run. Choose a folder "
+                f"outside {given}"
+            )
+    originals = {_canonical(name) for name in [*inputs, *files]}
+    for target in targets:
+        if _canonical(target) in originals:
+            raise OutputError(
+                f"{what} {output}: would write {target} over the input of that name; "
+                "choose another folder"
+            )
 
 
 def write_parquet(location: str, rows: list[dict[str, Any]], fields: list[str]) -> None:

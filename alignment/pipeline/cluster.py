@@ -38,7 +38,7 @@ from alignment.io.outputs import mirrored_names
 from alignment.io.progress import Progress
 from alignment.io.record_log import RecordLog
 from alignment.io.video import VIDEO_SUFFIXES
-from alignment.settings import DEFAULT_RATE_HZ
+from alignment.settings import DEFAULT_RATE_HZ, STOP_SIGNALS
 
 RAY_MISSING = "--ray needs Ray: pip install 'janu-alignment[ray]'"
 ANNOTATED_VIDEO = ".mp4"
@@ -65,6 +65,10 @@ def _environment(address: str | None) -> str | None:
         os.environ.setdefault("RAY_AUTH_MODE", "token")
     # Ray Data re-configures its logger at every run; this variable is what sticks.
     os.environ.setdefault("RAY_DATA_LOG_LEVEL", "WARNING")
+    # The driver's C++ core logs an "E" line on every run (Ray Data's actors have
+    # max_restarts > 0 with arguments in the object store): noise, not an error of the run.
+    # Ray's failures still reach the user as exceptions (cli.cluster words them).
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     # Ray is joined on purpose, never by a call that finds it gone (after ray.shutdown) and
     # silently starts another.
     os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
@@ -81,9 +85,9 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> str:
     if ray.is_initialized():
         return "the Ray this process joined"
     quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
-    # ray.init sets its own SIGTERM handler; the one in place (Ctrl-C/SIGTERM keep what is
-    # done: cli.common.stop_on_signals) stays.
-    on_sigterm = signal.getsignal(signal.SIGTERM)
+    # ray.init sets its own SIGTERM handler; the ones in place (Ctrl-C/SIGTERM/SIGHUP keep
+    # what is done: cli.common.stop_on_signals) stay.
+    handlers = {s: signal.getsignal(s) for s in STOP_SIGNALS}
     try:
         if address:
             ray.init(address=address, **quiet)
@@ -92,7 +96,9 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> str:
         return "a local Ray"
     finally:
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, on_sigterm)
+            for signum, handler in handlers.items():
+                if handler is not None:
+                    signal.signal(signum, handler)
 
 
 def joined() -> bool:
@@ -122,6 +128,7 @@ class RunStats:
     first_done: int = 0  # records in the first batch
     interrupted: bool = False
     problems: list[str] = field(default_factory=list)  # side outputs not written
+    warnings: list[str] = field(default_factory=list)  # damaged parts set aside
     failures: list[str] = field(default_factory=list)  # the error messages, first ones
     lines: list[str] = field(default_factory=list)  # records.jsonl, in input order
 
@@ -172,7 +179,7 @@ def run_photos(
 ) -> RunStats:
     """Score photos into `results`; annotated copies below `annotate` (mirrored as the local
     run mirrors them). `options`: see `run_batch`."""
-    annotated = _below(annotate, mirrored_names(listing.files, listing.below, single_folder))
+    annotated = annotated_targets("photos", listing, annotate, single_folder)
     return run_batch(
         "photos",
         listing.files,
@@ -201,8 +208,7 @@ def run_videos(
     """Analyse whole videos into `results`: the summary is the record; the summary, timeline
     and plot files of each go to `<results>/videos/<name>.summary.json|.timeline.csv|.plot.png`,
     the annotated video below `annotate`. One video a task."""
-    names = mirrored_names(listing.files, listing.below, single_folder)
-    stems = {path: str(PurePosixPath(name).with_suffix("")) for path, name in names.items()}
+    stems = _stems(listing, single_folder)
     options.setdefault("files_per_task", 1)
     options.setdefault("flush_seconds", 0.0)  # minutes of work each: committed at once
     return run_batch(
@@ -213,9 +219,25 @@ def run_videos(
         worker_kwargs={"pose": pose, "level": level, "quality": quality, "rate": rate},
         model_paths=model_paths,
         sides=_below(storage.join(results, "videos"), stems),
-        annotated=_below(annotate, {p: s + ANNOTATED_VIDEO for p, s in stems.items()}),
+        annotated=annotated_targets("videos", listing, annotate, single_folder),
         **options,
     )
+
+
+def _stems(listing: storage.Listing, single_folder: bool) -> dict[str, str]:
+    names = mirrored_names(listing.files, listing.below, single_folder)
+    return {path: str(PurePosixPath(name).with_suffix("")) for path, name in names.items()}
+
+
+def annotated_targets(
+    what: str, listing: storage.Listing, annotate: str | None, single_folder: bool
+) -> dict[str, str]:
+    """Input -> its annotated file below `annotate` (none without it): a photo keeps its
+    format, a video becomes an .mp4."""
+    if what == "photos":
+        return _below(annotate, mirrored_names(listing.files, listing.below, single_folder))
+    stems = _stems(listing, single_folder)
+    return _below(annotate, {path: stem + ANNOTATED_VIDEO for path, stem in stems.items()})
 
 
 def _below(folder: str | None, names: dict[str, str]) -> dict[str, str]:
@@ -240,6 +262,7 @@ def run_batch(
     files_per_task: int = 4,
     flush_seconds: float = 10.0,
     max_crashes: int = 2,
+    max_reruns: int = 2,
     resume: bool = False,
     overwrite: bool = False,
     progress: bool = True,
@@ -255,9 +278,10 @@ def run_batch(
     `actors`: the pool's size (default: the cluster's CPUs over `cpus_per_actor`). Records
     are committed every 64, or after a batch when `flush_seconds` have passed. `stop`
     (Ctrl-C) ends the run early, keeping what is committed; `on_commit` sees the stats after
-    each record. `estimator_factory` (mode -> estimator) replaces the preset's model and
-    `before_file` runs before each file in the workers: both for tests. An exception, Ctrl-C
-    included, still commits the records already received."""
+    each record. A run that Ray fails (a node lost with the results it held) is run again
+    for the files left, `max_reruns` times. `estimator_factory` (mode -> estimator) replaces
+    the preset's model and `before_file` runs before each file in the workers: both for
+    tests. An exception, Ctrl-C included, still commits the records already received."""
     started = time.perf_counter()
     sides, annotated = sides or {}, annotated or {}
     log = RecordLog(results, flush_seconds=flush_seconds)
@@ -267,9 +291,11 @@ def run_batch(
     unique = list(dict.fromkeys(files))  # a file given twice is checked once
     todo = [f for f in unique if f not in previous]
     stats = RunStats(what, total=len(unique), skipped=len(unique) - len(todo))
+    stats.warnings = list(log.warnings)
     if todo:
         stats.where = connect(address)
         import ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         from alignment.pipeline.ray_workers import CrashGuard, PhotoWorker, VideoWorker
 
@@ -289,39 +315,73 @@ def run_batch(
             logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
         context.print_on_execution_start = False
         context.max_consecutive_actor_init_deaths = 1  # one start-up crash is replaced
-        guard = CrashGuard.remote()
-        rows = [
-            {"path": path, "side": sides.get(path, ""), "annotated": annotated.get(path, "")}
-            for path in todo
-        ]
-        data = ray.data.from_items(
-            rows,
-            override_num_blocks=blocks,
-        ).map_batches(
-            PhotoWorker if what == "photos" else VideoWorker,
-            batch_format="pyarrow",
-            batch_size=None,  # a whole block (files_per_task files) a call
-            compute=ray.data.ActorPoolStrategy(size=stats.actors),
-            num_cpus=cpus_per_actor,
-            fn_constructor_kwargs={
-                **worker_kwargs,
-                "models": shipment,
-                "guard": guard,
-                "local_results": _one_machine(ray),
-                "max_crashes": max_crashes,
-                "estimator_factory": estimator_factory,
-                "before_file": before_file,
-            },
-            udf_modifying_row_count=False,
-        )
-        # The guard lives as long as the workers hold it: not killed here, where the workers
-        # of an interrupted run may still be finishing a file.
-        with Progress(len(todo), what, enabled=progress and not ray_bars) as bar:
-            _consume(data, log, stats, started, stop, on_commit, bar)
+        left = todo
+        for attempt in range(1 + max_reruns):
+            # On the head node, which lives as long as the cluster: a worker node that goes
+            # away must not take the crash counts with it. A new one for each attempt.
+            guard = CrashGuard.options(
+                scheduling_strategy=NodeAffinitySchedulingStrategy(_head_node(ray), soft=True)
+            ).remote()
+            rows = [
+                {"path": path, "side": sides.get(path, ""), "annotated": annotated.get(path, "")}
+                for path in left
+            ]
+            data = ray.data.from_items(
+                rows,
+                override_num_blocks=math.ceil(len(left) / files_per_task),
+            ).map_batches(
+                PhotoWorker if what == "photos" else VideoWorker,
+                batch_format="pyarrow",
+                batch_size=None,  # a whole block (files_per_task files) a call
+                compute=ray.data.ActorPoolStrategy(size=stats.actors),
+                num_cpus=cpus_per_actor,
+                fn_constructor_kwargs={
+                    **worker_kwargs,
+                    "models": shipment,
+                    "guard": guard,
+                    "local_results": _one_machine(ray),
+                    "max_crashes": max_crashes,
+                    "estimator_factory": estimator_factory,
+                    "before_file": before_file,
+                },
+                udf_modifying_row_count=False,
+            )
+            # The guard lives as long as the workers hold it: not killed here, where the
+            # workers of an interrupted run may still be finishing a file.
+            try:
+                with Progress(len(left), what, enabled=progress and not ray_bars) as bar:
+                    _consume(data, log, stats, started, stop, on_commit, bar)
+                break
+            except Exception as exc:
+                # A node lost with the blocks it held, say: what was committed stays, the
+                # rest is run again (as a --resume would), a few times.
+                if not type(exc).__module__.startswith("ray.") or attempt == max_reruns:
+                    raise
+                left = [f for f in todo if f not in log.committed]
+                stats.warnings.append(
+                    f"the run on Ray failed ({_last_line(exc)}); the {len(left)} {what} not "
+                    "done were run again"
+                )
+                if not left:
+                    break
     stats.lines = log.finalize(files)
     stats.duplicates = log.duplicates
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _head_node(ray: Any) -> str:
+    """The head node's id (the driver's node when it cannot be told)."""
+    for node in ray.nodes():
+        if node["Alive"] and "node:__internal_head__" in node.get("Resources", {}):
+            return node["NodeID"]
+    return ray.get_runtime_context().get_node_id()
+
+
+def _last_line(exc: BaseException) -> str:
+    """The last line of a Ray error, the one that says what happened."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__
 
 
 def _one_machine(ray: Any) -> bool:
@@ -346,7 +406,7 @@ def _models(
 
 
 class _Stopped(Exception):
-    """Ctrl-C or SIGTERM while waiting for Ray: the run ends here."""
+    """Ctrl-C, SIGTERM or SIGHUP while waiting for Ray: the run ends here."""
 
 
 def _consume(
@@ -392,13 +452,13 @@ def _consume(
 def _stop_while_waiting(
     stop: threading.Event | None, waiting: Callable[[], bool]
 ) -> Callable[[], None]:
-    """Wrap the SIGINT/SIGTERM handlers in place (which set `stop`, as
+    """Wrap the SIGINT/SIGTERM/SIGHUP handlers in place (which set `stop`, as
     `cli.common.stop_on_signals` does) so that a signal arriving while `waiting()` also ends
     the wait, by raising _Stopped there: never in the middle of a commit. Returns what puts
     the handlers back."""
     if stop is None or threading.current_thread() is not threading.main_thread():
         return lambda: None
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
 
     def on_signal(signum: int, frame: Any) -> None:
         handler = previous[signum]

@@ -17,12 +17,20 @@ from alignment.core.analysis import analyse
 from alignment.core.feedback import feedback
 from alignment.core.rules import PoseRules
 from alignment.estimators.base import PoseEstimator
-from alignment.io.images import IMAGE_SUFFIXES, ImageError, Photo, decode_photo, read_photo
+from alignment.io.images import (
+    IMAGE_SUFFIXES,
+    ImageError,
+    Photo,
+    decode_photo,
+    is_blank,
+    read_photo,
+)
 from alignment.present.overlay import FrameView, draw_frame, frame_view
 from alignment.present.report import PhotoRecord, error_record, photo_record
 from alignment.settings import DEFAULT_LEVEL
 
 MANY_PEOPLE = "{n} people in view: the largest is judged"
+BLANK = "{name}: the picture is blank (one flat colour: there is nothing in it to analyse)"
 __all__ = ["IMAGE_SUFFIXES", "PhotoChecker", "PhotoResult"]
 
 
@@ -67,6 +75,9 @@ class PhotoChecker:
         return PhotoResult(record, rgb, view)
 
     def check_photo(self, photo: Photo, name: str) -> PhotoResult:
+        """A blank picture is said to be one, not judged ("I can't see anyone")."""
+        if is_blank(photo.rgb):
+            return PhotoResult(error_record(name, BLANK.format(name=name), photo.notes))
         return self.check_rgb(photo.rgb, name, photo.notes)
 
     def check_bytes(self, data: bytes, name: str) -> PhotoResult:

@@ -57,6 +57,20 @@ def expected_frames(info: VideoInfo) -> int | None:
     return info.frame_count or None
 
 
+FEW_FRAMES = 5  # fewer analysed frames than this cannot show a pose held over time
+
+
+def few_frames_warning(analysed: int, frames: int, rate: float | None, seconds: float) -> str:
+    """What to say when too few frames were analysed: the rate's doing, or the video's."""
+    if frames > analysed and rate is not None:
+        return (
+            f"only {analysed} of the video's {frames} frames were analysed ({rate:g} a second "
+            f"over {seconds:.1f} s): too few to judge the pose over time; analyse more a second "
+            "(a higher rate) or film longer"
+        )
+    return f"the video has only {frames} frames: too few to judge the pose over time"
+
+
 def analyse_video(
     path: str | Path,
     pose: PoseRules,
@@ -170,6 +184,8 @@ def analyse_video(
     if set(summary["time_by_state"]) <= {"not_in_frame"}:
         warnings.append("nobody was found in this video")
     analysed = len(tracker.records)
+    if analysed < FEW_FRAMES and not partial:
+        warnings.append(few_frames_warning(analysed, frames, sampler.rate, summary["duration_s"]))
     if crowded > 0.1 * analysed:
         warnings.append(
             f"more than one person was in view in {crowded / analysed:.0%} of the "

@@ -4,7 +4,10 @@ README's tables."""
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import statistics
+from collections.abc import Sequence
 from typing import Any, TypedDict
 
 from alignment.core.measurements import DESCRIPTIONS
@@ -75,20 +78,42 @@ def _spread(values: list[float]) -> Spread | None:
     )
 
 
-def hold_seconds(segments: list[Segment], pose: PoseRules) -> dict[str, float]:
+def hold_seconds(
+    segments: list[Segment], pose: PoseRules, records: Sequence[FrameRecord] | None = None
+) -> dict[str, float]:
     """Seconds held per side: the time in the pose's segments (brief doubts inside a hold
-    included). The summary's `hold_seconds`, and the live page's hold timers."""
+    included). The summary's `hold_seconds`, and the live page's hold timers. With the
+    `records`, a segment lasts as long as its frames do (each at most MAX_FRAME_S, see
+    `frame_durations`), so a jump in a video's timestamps is not held time: the holds never
+    exceed the video's duration."""
+    lengths = _segment_seconds(segments, records)
     return {
         side: round(
             sum(
-                s["end"] - s["start"]
-                for s in segments
+                length
+                for s, length in zip(segments, lengths, strict=True)
                 if s["kind"] in POSE_PHASES and (s["extended_leg"] == side or not pose.has_sides)
             ),
             2,
         )
         for side in pose.sides
     }
+
+
+def _segment_seconds(segments: list[Segment], records: Sequence[FrameRecord] | None) -> list[float]:
+    """How long each segment lasts: from its start to its end, or, with the records, the sum of
+    its frames' durations."""
+    if not records:
+        return [s["end"] - s["start"] for s in segments]
+    times = [r.time_s for r in records]
+    total = [0.0, *itertools.accumulate(frame_durations(list(records)))]
+    half_ms = 5e-4  # segment times are rounded to the millisecond
+    lengths = []
+    for s in segments:
+        a = bisect.bisect_left(times, s["start"] - half_ms)
+        b = bisect.bisect_left(times, s["end"] - half_ms)
+        lengths.append(total[b] - total[a])
+    return lengths
 
 
 def summarise(records: list[FrameRecord], pose: PoseRules, segments: list[Segment]) -> Summary:
@@ -101,7 +126,7 @@ def summarise(records: list[FrameRecord], pose: PoseRules, segments: list[Segmen
     sides: dict[str, SideStats] = {}
     fault_time: dict[str, dict[str, float]] = {}
     first_seen: dict[str, float] = {}
-    held = hold_seconds(segments, pose)
+    held = hold_seconds(segments, pose, records)
     for side in held:
         idx = [
             i
