@@ -47,8 +47,14 @@ def _leave_the_terminal() -> None:
     the closing summary would end the run with a traceback before the outputs are written.
     Whatever of stdout and stderr was that terminal now goes nowhere."""
     devnull = os.open(os.devnull, os.O_WRONLY)
+    # Python's own streams may sit on other descriptors than 1 and 2 (cli.native_logs moves
+    # sys.stderr to a copy of the terminal's descriptor).
+    fds = {1, 2}
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            fds.add(stream.fileno())
     try:
-        for fd in (1, 2):
+        for fd in sorted(fds):
             # A hung-up terminal may no longer answer isatty(); it is still a character
             # device (files and pipes, as of `cmd > log &`, keep their output).
             with contextlib.suppress(OSError):

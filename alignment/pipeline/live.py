@@ -272,7 +272,7 @@ class LiveSession:
             tracker = stream.tracker
             # The time per side does not depend on the phases: none are worked out here.
             segments = build_segments(tracker.records, None, bridge_s=tracker.bridge_s)
-            stream.hold_base = hold_seconds(segments, self.pose)
+            stream.hold_base = hold_seconds(segments, self.pose, tracker.records)
             stream.hold_tracker = dict(live.hold_s)
             took = time.perf_counter() - started
             stream.hold_due = t + max(HOLD_EVERY_S, 20 * took)
@@ -400,7 +400,9 @@ class LiveSession:
             if stream is not None and stream.tracker.records:
                 tracker = stream.tracker
                 segments = tracker.segments()
-                snapshot = replace(snapshot, hold_s=hold_seconds(segments, self.pose))
+                snapshot = replace(
+                    snapshot, hold_s=hold_seconds(segments, self.pose, tracker.records)
+                )
             self._snapshot = snapshot
 
     # ------------------------------------------------------------------ direct use

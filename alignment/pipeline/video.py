@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from alignment.core.rules import PoseRules
 from alignment.estimators.base import PoseEstimator
 from alignment.io.outputs import AtomicOutput, write_each
@@ -101,37 +103,21 @@ def analyse_video(
     with contextlib.ExitStack() as cleanup, FrameReader(path) as reader:
         info = reader.info
         expected = expected_frames(info)
-        writer: VideoWriter | None = None
         target = cleanup.enter_context(AtomicOutput(out)) if out is not None else None
+        copy = _AnnotatedCopy(target, info.fps, warnings)
         crowded = 0  # analysed frames with more than one person in view
         view: FrameView | None = None  # what the last analysis draws
         analysed_at = 0.0  # the time of the frame it was made on
-        held_max = 0.0  # the longest a view was drawn on frames after its own
         for done, frame in enumerate(reader, start=1):
             if sampler.due(frame.time_s):
                 skeleton = estimator.detect(frame.rgb, frame.time_s)
                 crowded += estimator.people_in_last_frame > 1
                 live = tracker.update(frame.time_s, skeleton)
                 view, analysed_at = None, frame.time_s
-            if target is not None:
-                try:
-                    if writer is None:
-                        height, width = frame.rgb.shape[:2]
-                        writer = VideoWriter(target.path, info.fps, width, height)
-                    if view is None:
-                        view = frame_view(
-                            live.verdict, live.feedback, live.skeleton, pose, live.hold_s
-                        )
-                    writer.write(draw_frame(frame.rgb, view), frame.time_s)
-                    held_max = max(held_max, frame.time_s - analysed_at)
-                except (VideoError, OSError) as exc:
-                    # A full disk, say: the rest is still analysed, the video is dropped.
-                    warnings.append(f"the annotated video was not written: {exc}")
-                    if writer is not None:
-                        writer.abort()
-                    writer = None
-                    target.discard()
-                    target = None
+            if copy.active:
+                if view is None:
+                    view = frame_view(live.verdict, live.feedback, live.skeleton, pose, live.hold_s)
+                copy.add(frame.rgb, frame.time_s, view, analysed_at)
             if on_progress:
                 total = max(expected, done) if expected else None
                 on_progress(done, total, done / max(time.monotonic() - started, 1e-6))
@@ -139,16 +125,7 @@ def analyse_video(
                 break
         tracker.finish()
         damage, frames, gaps = reader.damage, reader.frames_read, reader.gaps
-        written = 0
-        if writer is not None and target is not None:
-            try:
-                writer.close()  # finish the file before it is renamed into place
-                written = writer.frames_written
-            except (VideoError, OSError) as exc:
-                warnings.append(f"the annotated video was not written: {exc}")
-                target.discard()
-        elif target is not None:
-            target.discard()  # no frame: no video
+        copy.finish()
     if on_progress and frames:
         on_progress(frames, frames, frames / max(time.monotonic() - started, 1e-6))
     if frames == 0:
@@ -162,8 +139,8 @@ def analyse_video(
         "rotation_deg": info.rotation_deg,
         "frames_read": frames,
         "rate_hz": sampler.rate,
-        "frames_written": written,
-        "held_max_s": round(held_max, 3) if written else None,
+        "frames_written": copy.written,
+        "held_max_s": round(copy.held_max, 3) if copy.written else None,
         "damage": damage,
         "gaps": [[round(a, 2), round(b, 2)] for a, b in gaps],
         "models": estimator.models,
@@ -174,6 +151,67 @@ def analyse_video(
         warnings.append(
             f"interrupted at {tracker.records[-1].time_s:.1f} s: this covers the frames before it"
         )
+    warnings += _reading_warnings(summary, damage, gaps, len(tracker.records), crowded)
+    analysed = len(tracker.records)
+    if analysed < FEW_FRAMES and not partial:
+        warnings.append(few_frames_warning(analysed, frames, sampler.rate, summary["duration_s"]))
+    summary["warnings"] = warnings
+    return VideoResult(
+        summary, tracker.records, info, damage, warnings, len(gaps), copy.written > 0
+    )
+
+
+class _AnnotatedCopy:
+    """The annotated video, written as the file is read: every frame, with the last analysis
+    drawn on it. A write that fails (a full disk, say) drops the copy with a warning; the
+    analysis goes on."""
+
+    def __init__(self, target: AtomicOutput | None, fps: float, warnings: list[str]) -> None:
+        self.target, self.fps, self.warnings = target, fps, warnings
+        self.writer: VideoWriter | None = None
+        self.held_max = 0.0  # the longest a view was drawn on frames after its own
+        self.written = 0
+
+    @property
+    def active(self) -> bool:
+        return self.target is not None
+
+    def add(self, rgb: np.ndarray, time_s: float, view: FrameView, analysed_at: float) -> None:
+        assert self.target is not None
+        try:
+            if self.writer is None:
+                height, width = rgb.shape[:2]
+                self.writer = VideoWriter(self.target.path, self.fps, width, height)
+            self.writer.write(draw_frame(rgb, view), time_s)
+            self.held_max = max(self.held_max, time_s - analysed_at)
+        except (VideoError, OSError) as exc:
+            self.warnings.append(f"the annotated video was not written: {exc}")
+            if self.writer is not None:
+                self.writer.abort()
+            self.writer = None
+            self.target.discard()
+            self.target = None
+
+    def finish(self) -> None:
+        """Finish the file before it is renamed into place (no frame: no video)."""
+        if self.target is None:
+            return
+        if self.writer is None:
+            self.target.discard()
+            return
+        try:
+            self.writer.close()
+            self.written = self.writer.frames_written
+        except (VideoError, OSError) as exc:
+            self.warnings.append(f"the annotated video was not written: {exc}")
+            self.target.discard()
+
+
+def _reading_warnings(
+    summary: dict, damage: str | None, gaps: list, analysed: int, crowded: int
+) -> list[str]:
+    """What the reading of the file found that the user should know."""
+    warnings = []
     if damage:
         warnings.append(f"the video is damaged: {damage}")
     if gaps:
@@ -183,16 +221,12 @@ def analyse_video(
         )
     if set(summary["time_by_state"]) <= {"not_in_frame"}:
         warnings.append("nobody was found in this video")
-    analysed = len(tracker.records)
-    if analysed < FEW_FRAMES and not partial:
-        warnings.append(few_frames_warning(analysed, frames, sampler.rate, summary["duration_s"]))
     if crowded > 0.1 * analysed:
         warnings.append(
             f"more than one person was in view in {crowded / analysed:.0%} of the "
             "frames: the largest one is judged"
         )
-    summary["warnings"] = warnings
-    return VideoResult(summary, tracker.records, info, damage, warnings, len(gaps), written > 0)
+    return warnings
 
 
 def save_outputs(

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import math
 
-from alignment.session.timeline import MAX_FRAME_S
-
 ALL_FRAMES = "all"  # what `--rate` takes for "analyse every frame"
-# A record counts for at most MAX_FRAME_S (a gap in the stream is not a hold): slower than
-# this, the summary would lose time between analyses.
-MIN_RATE_HZ = 1.0 / MAX_FRAME_S
+# The fewest analyses a second of a recorded video: each stands for the time until the next,
+# so segment boundaries stay within half a second of the every-frame run's.
+MIN_RATE_HZ = 2.0
 _EARLY_S = 1e-3  # a frame this close before a tick (timestamp rounding) is on it
 
 

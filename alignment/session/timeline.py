@@ -23,7 +23,11 @@ from alignment.core.status import (
     UNCERTAIN,
 )
 
-MAX_FRAME_S = 0.5  # a frame counts for at most this long (a gap in the stream is not a hold)
+# A frame counts for at most this long: a longer gap in the stream (a jump in a video's
+# timestamps, a stalled camera) is not a hold. As long as a doubt a session bridges
+# (SessionTracker.bridge_s), so that a live page analysing one frame a second, on a slow
+# machine, still counts all of the time held.
+MAX_FRAME_S = 1.5
 
 
 @dataclass
