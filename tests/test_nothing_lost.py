@@ -459,9 +459,9 @@ def test_holds_never_exceed_the_video_when_its_timestamps_jump(tmp_path) -> None
     """4 s of a held pose whose timestamps jump by an hour half-way (a phone's clock reset,
     an edit): the hold is the 4 s that were filmed (and at most the gap's MAX_FRAME_S), not an
     hour."""
-    from alignment.session.timeline import MAX_FRAME_S
     from alignment.io.video import VideoWriter
     from alignment.pipeline.video import analyse_video
+    from alignment.session.timeline import MAX_FRAME_S
 
     path = tmp_path / "jump.mp4"
     frame = scene(320, 180)
