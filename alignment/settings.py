@@ -21,3 +21,8 @@ DEFAULT_LEVEL = "standard"
 # page's default): a yoga hold lasts 30 s to minutes, and 10 a second keep its segments and hold
 # times within a tenth of a second or so of an every-frame run (benchmarks/video_speed.py).
 DEFAULT_RATE_HZ = 10.0
+
+# The practice journal (alignment/journal): a path or an SQLAlchemy URL.
+JOURNAL_ENV = "ALIGNMENT_JOURNAL"
+# The hold the sources ask for on each side (004 FAQ): 30 to 90 seconds.
+HOLD_TARGET_S = (30.0, 90.0)
