@@ -39,7 +39,8 @@ def journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def use_estimator(monkeypatch: pytest.MonkeyPatch, estimator: Scripted) -> None:
     """`alignment video` runs the scripted estimator instead of a model."""
-    monkeypatch.setattr("alignment.cli.video.open_estimator", lambda *a, **k: nullcontext(estimator))
+    opened = nullcontext(estimator)
+    monkeypatch.setattr("alignment.cli.video.open_estimator", lambda *a, **k: opened)
 
 
 def listed(capsys: pytest.CaptureFixture[str], *extra: str) -> list[dict]:
