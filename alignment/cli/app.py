@@ -11,7 +11,15 @@ from pathlib import Path
 
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import model_files
-from alignment.settings import LEVEL_ENV, MODEL_ENV, POSE_ENV, QUALITY_ENV, VIDEO_QUALITY_ENV
+from alignment.settings import (
+    JOURNAL_ENV,
+    JOURNAL_OFF_ENV,
+    LEVEL_ENV,
+    MODEL_ENV,
+    POSE_ENV,
+    QUALITY_ENV,
+    VIDEO_QUALITY_ENV,
+)
 
 MAIN_SCRIPT = Path(__file__).resolve().parents[1] / "app" / "main.py"
 
@@ -74,6 +82,10 @@ def launch(args: argparse.Namespace, pose: PoseRules) -> int:
     env = app_environment(
         list(dict.fromkeys(models)), args.pose, args.level, args.quality, args.video_quality
     )
+    if args.journal:
+        env[JOURNAL_ENV] = args.journal
+    if args.no_journal:
+        env[JOURNAL_OFF_ENV] = "1"
     proc = subprocess.Popen(streamlit_command(port, address), env=env)
 
     def forward(signum: int, _frame: object) -> None:

@@ -247,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"which pose models run on the Video page; default: {VIDEO_QUALITY}, as for "
         "`alignment video`",
     )
+    _journal_option(app, switch=True)
     app.set_defaults(live_quality=LIVE_QUALITY)
 
     journal = sub.add_parser(
