@@ -61,16 +61,18 @@ def trend_words(entries: Sequence[Entry]) -> str:
         words = f"Your {tighter} side folds {abs(now):.0f}{unit} less than your {looser} {span}"
     latest = recent[-1].when
     earlier = [e for e in both if e.when <= latest - A_MONTH]
-    since = "since last month"
+    since, then = "since last month", "last month"
     if not earlier:
         earlier = both[: -len(recent)]
-        since = f"since {earlier[-1].when:%d %B}" if earlier else ""
+        if earlier:
+            then = f"on {earlier[-1].when:%d %B}"
+            since = f"since {earlier[-1].when:%d %B}"
     if earlier:
         before = gap(earlier[-RECENT:])
         assert before is not None
         change = abs(before) - abs(now)
         if abs(change) < 1.0:
-            words += f"; the gap is as it was {since}"
+            words += f"; the gap is as it was {then}"
         else:
             verb = "closed" if change > 0 else "widened"
             words += f"; the gap has {verb} {abs(change):.0f}{unit} {since}"
