@@ -91,4 +91,8 @@ def render_progress() -> None:
         "not a ranking. `alignment journal delete ID` deletes a session."
     )
     fig = progress_figure(per_day(entries), faults_per_week(entries), entries[-1].unit)
-    st.pyplot(fig, use_container_width=True)
+    # Two thirds of a wide screen (the plots stay readable at a glance); a phone stacks the
+    # columns, so there the plots take the whole width.
+    plots, _ = st.columns([2, 1])
+    with plots:
+        st.pyplot(fig, use_container_width=True)

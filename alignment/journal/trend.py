@@ -138,7 +138,7 @@ def per_day(entries: Sequence[Entry]) -> list[dict[str, object]]:
             days.setdefault(e.when.date().isoformat(), []).append(e)
     rows = []
     for day, es in days.items():
-        row: dict[str, object] = {"day": day}
+        row: dict[str, object] = {"day": day, "deeper": es[-1].deeper}
         for s in SIDES:
             folds = [e.side(s).typical_fold for e in es if e.side(s)]  # type: ignore[union-attr]
             folds = [f for f in folds if f is not None]
