@@ -118,7 +118,8 @@ def test_an_interrupted_run_is_recorded_as_partial(
     monkeypatch.setattr(
         "alignment.cli.video.open_estimator", lambda *a, **k: nullcontext(Interrupting(SCRIPT))
     )
-    assert main(["video", str(clip), "--quiet"]) == 130
+    assert main(["video", str(clip)]) == 130
+    assert f"as session 1 (partial): {journal}" in capsys.readouterr().err
     [entry] = listed(capsys)
     assert entry["partial"] is True
     assert entry["duration_s"] < 4

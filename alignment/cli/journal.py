@@ -34,8 +34,8 @@ def record_session(
     source_name: str,
     summary_path: str | None,
 ) -> None:
-    """Keep the session in the journal (unless --no-journal); a journal that cannot be
-    written is said, and the command's own work stands."""
+    """Keep the session in the journal (unless --no-journal) and say where (unless --quiet);
+    a journal that cannot be written is said, and the command's own work stands."""
     if getattr(args, "no_journal", False):
         return
     entry = from_summary(
@@ -54,8 +54,9 @@ def record_session(
     except JournalError as exc:
         error(f"{exc} (the session was not recorded; --no-journal to switch it off)")
         return
-    partial = " (partial)" if entry.partial else ""
-    print(f"Recorded in the journal as session {number}{partial}: {where}", file=sys.stderr)
+    if not getattr(args, "quiet", False):
+        partial = " (partial)" if entry.partial else ""
+        print(f"Recorded in the journal as session {number}{partial}: {where}", file=sys.stderr)
 
 
 def run_journal(args: argparse.Namespace) -> int:
