@@ -33,3 +33,8 @@ DEFAULT_RATE_HZ = 10.0
 # The signals that stop long work cleanly, keeping what was done: Ctrl-C, `kill`, the terminal
 # closing (the CLI's commands, Ray batches).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# The practice journal (alignment/journal): a path or an SQLAlchemy URL.
+JOURNAL_ENV = "ALIGNMENT_JOURNAL"
+JOURNAL_OFF_ENV = "ALIGNMENT_NO_JOURNAL"  # "1": the app's journal switch starts off
+# The hold the sources ask for on each side (004 FAQ): 30 to 90 seconds.
+HOLD_TARGET_S = (30.0, 90.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,3 +23,18 @@ def model_file(shared_dir: Path) -> Path:
     if not path.exists():
         pytest.skip(f"needs the pose model at {path}")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def journal_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every `alignment video` a test runs records into a journal under the test's temporary
+    folder, never into the real home folder (also for module-scoped fixtures, hence the
+    session scope and os.environ)."""
+    path = tmp_path_factory.mktemp("journal") / "journal.sqlite"
+    before = os.environ.get("ALIGNMENT_JOURNAL")
+    os.environ["ALIGNMENT_JOURNAL"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("ALIGNMENT_JOURNAL", None)
+    else:
+        os.environ["ALIGNMENT_JOURNAL"] = before

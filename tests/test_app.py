@@ -308,8 +308,12 @@ def live_panel_script() -> None:
     render_panel(snap, True, load_pose())
 
 
-def test_live_panel_shows_one_cue_the_timers_and_one_rate() -> None:
-    """What the panel beside the video shows while streaming, from a snapshot."""
+def test_live_panel_shows_one_cue_the_timers_and_one_rate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the panel beside the video shows while streaming, from a snapshot (an empty
+    journal: no targets on the timers)."""
+    monkeypatch.setenv("ALIGNMENT_JOURNAL", str(tmp_path / "empty.sqlite"))
     at = AppTest.from_function(live_panel_script, default_timeout=30).run()
     assert not at.exception and not at.error
     metrics = {m.label: m.value for m in at.metric}
@@ -352,6 +356,65 @@ def test_a_session_of_a_pose_without_sides_times_the_pose() -> None:
     assert live.verdict.in_pose, feedback(live.verdict).message
     assert set(live.hold_s) == {"both"} and live.hold_s["both"] > 3.0
     assert summary["sides"]["both"]["hold_seconds"] == pytest.approx(live.hold_s["both"], abs=0.2)
+
+
+def seed_journal(path: Path, days: int = 6) -> None:
+    """`days` sessions, a day apart: the right side folds 10 degrees less than the left."""
+    from datetime import datetime, timedelta, timezone
+
+    from test_journal import made_up
+
+    from alignment.journal.places import journal_place
+    from alignment.journal.store import Journal
+
+    start = datetime(2026, 11, 1, 7, tzinfo=timezone.utc)
+    with Journal(journal_place(str(path))) as journal:
+        for d in range(days):
+            back = ("rounded_back", "Lengthen your back", 10.0 + d)
+            journal.add(made_up(start + timedelta(days=d), 40 - d / 2, 50 - d / 2, 30 + 5 * d,
+                                (back,)))  # fmt: skip
+
+
+def test_live_panel_shows_each_sides_target_from_the_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_journal(tmp_path / "journal.sqlite")
+    monkeypatch.setenv("ALIGNMENT_JOURNAL", str(tmp_path / "journal.sqlite"))
+    at = AppTest.from_function(live_panel_script, default_timeout=30).run()
+    assert not at.exception and not at.error
+    labels = sorted(m.label for m in at.metric)
+    # The last 5 sessions held 35-55 s a side (median 45); the right side is the tighter one.
+    assert labels == ["Left leg extended: hold (target 45 s)",
+                      "Right leg extended: hold (target 75 s)"]  # fmt: skip
+
+
+def progress_script() -> None:
+    from alignment.app.journal_ui import render_progress
+
+    render_progress()
+
+
+def test_progress_page_shows_the_trend_and_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_journal(tmp_path / "journal.sqlite")
+    monkeypatch.setenv("ALIGNMENT_JOURNAL", str(tmp_path / "journal.sqlite"))
+    at = AppTest.from_function(progress_script, default_timeout=60).run()
+    assert not at.exception and not at.error
+    markdown = "\n".join(texts(at, "markdown"))
+    assert "Your right side folds 10 degrees less than your left over the last 5 sessions" in (
+        markdown
+    )
+    assert "Hold the right side 30 s longer" in markdown and "Lengthen your back" in markdown
+    assert any("6 sessions in" in c for c in texts(at, "caption"))
+
+
+def test_progress_page_with_no_journal_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALIGNMENT_JOURNAL", str(tmp_path / "none.sqlite"))
+    at = AppTest.from_function(progress_script, default_timeout=60).run()
+    assert not at.exception and any("No sessions in the journal yet" in i.value for i in at.info)
 
 
 def test_live_session_timestamps_strictly_increase() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import signal
 import struct
 import subprocess
@@ -358,8 +359,10 @@ def test_annotated_video_keeps_a_variable_frame_rate(tmp_path) -> None:
 
 
 def run_cli(args: list[str], signum: int, after: str, cwd: Path) -> tuple[int, str]:
-    """Run the command, send `signum` once `after` appears on stderr, return (status, stderr)."""
-    env = {"ALIGNMENT_MODEL": str(SHARED / "models"), "PATH": "/usr/bin:/bin"}
+    """Run the command, send `signum` once `after` appears on stderr, return (status, stderr).
+    The journal is the tests' own (conftest), never the home folder's."""
+    env = {"ALIGNMENT_MODEL": str(SHARED / "models"), "PATH": "/usr/bin:/bin",
+           "ALIGNMENT_JOURNAL": os.environ["ALIGNMENT_JOURNAL"]}  # fmt: skip
     command = [sys.executable, "-m", "alignment.cli.main", *args]
     proc = subprocess.Popen(command, cwd=cwd, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True, env=env)  # fmt: skip

@@ -23,7 +23,7 @@ import time
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from alignment.app import common
+from alignment.app import common, journal_ui
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import LIVE_QUALITY, open_estimator
 from alignment.pipeline.live import LiveSession, LiveSnapshot
@@ -342,12 +342,14 @@ def render_panel(snap: LiveSnapshot, playing: bool, pose: PoseRules) -> None:
 
 def _timers(snap: LiveSnapshot, pose: PoseRules, final: bool = False) -> None:
     """The hold time of each side, as the summary counts it (after STOP: the summary's own
-    figures, to the tenth)."""
+    figures, to the tenth), with the journal's target for each side."""
     cols = st.columns(len(pose.sides))
+    plan = journal_ui.plan()
     for col, side in zip(cols, pose.sides, strict=True):
         held = snap.hold_s.get(side, 0.0)
+        target = f" (target {plan.targets[side]:.0f} s)" if plan and side in plan.targets else ""
         col.metric(
-            f"{pose.side_name(side).capitalize()}: hold",
+            f"{pose.side_name(side).capitalize()}: hold{target}",
             f"{held:.1f} s" if final else f"{held:.0f} s",
             delta="holding now" if snap.side == side else None,
             delta_arrow="off",
@@ -387,6 +389,9 @@ def _panel(session: LiveSession, ctx, pose: PoseRules) -> None:  # noqa: ANN001 
             "Press **START** under the video to begin. Set up the camera side-on, about 3 m "
             "away at hip height, so that it sees your whole body."
         )
+        plan = journal_ui.plan(fresh=True)
+        if plan:
+            st.info("**From your journal:** " + " ".join(plan.words), icon=":material/event_note:")
     if snap.frames:
         _timers(snap, pose, final=True)
         st.caption(f"Analysed {snap.frames} frames")
@@ -458,3 +463,6 @@ def render() -> None:
         if summary is not None:
             st.subheader("Session summary" + (" so far" if playing else ""))
             common.render_summary(summary, ready.live_pose)
+            if not playing:
+                marker = (id(session), snap.frames, summary["duration_s"])
+                journal_ui.record_live(marker, dict(summary), ready.live_pose, level)

@@ -1,6 +1,7 @@
 """The Streamlit entry point (`alignment app` runs `streamlit run` on this file).
 
-Sidebar: the level and the pose; pages: Live (camera), Video (a recorded session), Photos.
+Sidebar: the level, the pose, the journal switch; pages: Live (camera), Video (a recorded
+session), Photos, Progress (the practice journal).
 Each page module is imported only when its page runs, so streamlit-webrtc is loaded by the
 Live page alone.
 """
@@ -31,6 +32,12 @@ def photos_page() -> None:
     page.render()
 
 
+def progress_page() -> None:
+    from alignment.app import journal_ui
+
+    journal_ui.render_progress()
+
+
 def left_live_page() -> None:
     """Leaving the Live page while its camera streams ends the session: say so, here."""
     if st.session_state.get(common.LIVE_STREAMING_KEY):
@@ -51,6 +58,9 @@ def sidebar(settings: common.Settings, quality: str) -> None:
     with st.sidebar:
         if settings.pose is not None:
             st.markdown(f"**Pose:** {settings.pose.name}")
+        from alignment.app import journal_ui
+
+        journal_ui.switch()
         if settings.models:
             st.caption(f"Models on this page ({quality}): {PRESETS[quality].description}")
         st.caption(
@@ -72,6 +82,9 @@ def main() -> None:
         live,
         st.Page(video_page, title="Video", icon=":material/movie:", url_path="video"),
         st.Page(photos_page, title="Photos", icon=":material/photo_library:", url_path="photos"),
+        st.Page(
+            progress_page, title="Progress", icon=":material/trending_up:", url_path="progress"
+        ),
     ]
     navigation = st.navigation(pages)
     on_live = navigation.title == live.title  # (the default page's url_path is "")

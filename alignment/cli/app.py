@@ -14,6 +14,8 @@ from alignment.cli.native_logs import QUIET_NATIVE_ENV, without_native_logs
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import model_files
 from alignment.settings import (
+    JOURNAL_ENV,
+    JOURNAL_OFF_ENV,
     LEVEL_ENV,
     MAX_UPLOAD_MB,
     MODEL_ENV,
@@ -97,6 +99,10 @@ def launch(args: argparse.Namespace, pose: PoseRules) -> int:
         args.video_quality,
         args.verbose,
     )
+    if args.journal:
+        env[JOURNAL_ENV] = args.journal
+    if args.no_journal:
+        env[JOURNAL_OFF_ENV] = "1"
     # The app's log, without the pose libraries' own lines (unless --verbose).
     proc = subprocess.Popen(
         streamlit_command(port, address),

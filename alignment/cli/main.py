@@ -1,4 +1,4 @@
-"""The `alignment` command: `image`, `video` and `app`; `image` and `video` also on Ray
+"""The `alignment` command: `image`, `video`, `app` and `journal`; `image` and `video` also on Ray
 (`--ray [ADDRESS] --results DIR|URI`).
 
 Exit status: 0 done; 1 done, but some input failed or the output is partial; 2 nothing done
@@ -12,6 +12,7 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
+from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 
 from alignment.estimators.presets import (
@@ -22,8 +23,16 @@ from alignment.estimators.presets import (
     VIDEO_QUALITY,
 )
 from alignment.io.images import MAX_SIDE
+from alignment.journal.places import default_path
 from alignment.session.sampling import ALL_FRAMES, MIN_RATE_HZ, parse_rate
-from alignment.settings import DEFAULT_LEVEL, DEFAULT_POSE, DEFAULT_RATE_HZ, LEVELS, MODEL_ENV
+from alignment.settings import (
+    DEFAULT_LEVEL,
+    DEFAULT_POSE,
+    DEFAULT_RATE_HZ,
+    JOURNAL_ENV,
+    LEVELS,
+    MODEL_ENV,
+)
 
 
 def _version() -> str:
@@ -133,6 +142,21 @@ def _ray_options(parser: argparse.ArgumentParser, what: str) -> argparse._Argume
     return ray
 
 
+def _journal_option(parser: argparse.ArgumentParser, switch: bool) -> None:
+    parser.add_argument(
+        "--journal",
+        metavar="PATH|URL",
+        help=f"the practice journal: an SQLite file or an SQLAlchemy URL (default: "
+        f"${JOURNAL_ENV}, else {default_path()})",
+    )
+    if switch:
+        parser.add_argument(
+            "--no-journal",
+            action="store_true",
+            help="do not record this session in the practice journal",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alignment",
@@ -202,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     video.add_argument("--quiet", action="store_true", help="no progress bar")
     _common(video, VIDEO_QUALITY)
+    _journal_option(video, switch=True)
     ray = _ray_options(video, "recorded sessions")
     ray.add_argument(
         "--annotate",
@@ -230,8 +255,39 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"which pose models run on the Video page; default: {VIDEO_QUALITY}, as for "
         "`alignment video`",
     )
+    _journal_option(app, switch=True)
     app.set_defaults(live_quality=LIVE_QUALITY)
+
+    journal = sub.add_parser(
+        "journal",
+        help="the practice journal: sessions over weeks, both sides compared",
+        description="List, show, delete or export the sessions recorded by `alignment video` "
+        "and the Live page, with the trend of the two sides and the next session's plan. "
+        "Only figures are kept, never frames.",
+    )
+    journal.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "show", "delete", "export"),
+        default="list",
+        help="list (default): one line a session; show ID: one session; delete ID; "
+        "export: every session as JSON",
+    )
+    journal.add_argument("id", nargs="?", type=int, metavar="ID", help="with show and delete")
+    journal.add_argument("--json", action="store_true", help="list as JSON")
+    journal.add_argument("--csv", action="store_true", help="list as CSV")
+    journal.add_argument(
+        "--since", type=_date, metavar="DATE", help="only sessions from DATE (YYYY-MM-DD) on"
+    )
+    _journal_option(journal, switch=False)
     return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def main(argv: Sequence[str] | None = None, quiet_native: bool = False) -> int:
@@ -242,6 +298,10 @@ def main(argv: Sequence[str] | None = None, quiet_native: bool = False) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if args.command == "journal":
+        from alignment.cli.journal import run_journal
+
+        return run_journal(args)
     from alignment.cli.native_logs import native_logs_off_stderr
     from alignment.cli.run import run
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from alignment.cli.common import error, stop_on_signals
+from alignment.cli.journal import record_session
 from alignment.core.rules import PoseRules
 from alignment.estimators.presets import open_estimator
 from alignment.io.outputs import check_output
@@ -63,6 +65,15 @@ def run_video(args: argparse.Namespace, pose: PoseRules) -> int:
     print(summary_text(result.summary, pose))
     for message in failed:
         error(message)
+    json_written = bool(args.json) and not any(str(args.json) in m for m in failed)
+    record_session(
+        args,
+        dict(result.summary),
+        pose,
+        "video",
+        str(Path(args.inputs[0]).resolve()),
+        str(Path(args.json).resolve()) if json_written else None,
+    )
     if stop.is_set():
         print(
             f"{stop.name}: stopped after {result.summary['frames_analysed']} frames; the "
