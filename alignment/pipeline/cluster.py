@@ -60,8 +60,10 @@ def _environment(address: str | None) -> str | None:
     submit`). Sets what Ray reads from the environment when it is imported, so this comes
     first."""
     address = address or os.environ.get("RAY_ADDRESS") or None
-    if not address:
-        # 2.60's default for a new local Ray (token authentication), minus its warning.
+    if not address and "ray" not in sys.modules:
+        # 2.60's default for a new local Ray (token authentication), minus its warning. Not
+        # once Ray is imported: it has read its mode, and a Ray started with another one
+        # would refuse its own driver.
         os.environ.setdefault("RAY_AUTH_MODE", "token")
     # Ray Data re-configures its logger at every run; this variable is what sticks.
     os.environ.setdefault("RAY_DATA_LOG_LEVEL", "WARNING")
