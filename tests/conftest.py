@@ -38,3 +38,14 @@ def journal_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("ALIGNMENT_JOURNAL", None)
     else:
         os.environ["ALIGNMENT_JOURNAL"] = before
+
+
+@pytest.fixture
+def still(monkeypatch: pytest.MonkeyPatch):
+    """The CLI's pose model: a stand-in that sees y82ukr_30's skeleton in every picture."""
+    from fakes import StillEstimator, recorded
+
+    estimator = StillEstimator(recorded("janu/y82ukr_30.jpg"))
+    for module in ("alignment.cli.image", "alignment.cli.video"):
+        monkeypatch.setattr(f"{module}.open_estimator", lambda *a, **k: estimator)
+    return estimator

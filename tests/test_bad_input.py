@@ -35,15 +35,6 @@ from alignment.testing.clips import Shot, build_clip
 JANU = "janu/y82ukr_30.jpg"
 
 
-@pytest.fixture
-def still(monkeypatch: pytest.MonkeyPatch) -> StillEstimator:
-    """The CLI's pose model: a stand-in that sees y82ukr_30's skeleton in every picture."""
-    estimator = StillEstimator(recorded(JANU))
-    for module in ("alignment.cli.image", "alignment.cli.video"):
-        monkeypatch.setattr(f"{module}.open_estimator", lambda *a, **k: estimator)
-    return estimator
-
-
 def scene(width: int, height: int, level: int = 120) -> np.ndarray:
     """A picture with something in it (a flat one is refused as blank): a soft gradient."""
     ramp = np.linspace(-40, 40, width)[None, :, None] + np.zeros((height, 1, 3))

@@ -31,15 +31,6 @@ JANU = "janu/y82ukr_30.jpg"
 POSE = load_pose("janu_sirsasana")
 
 
-@pytest.fixture
-def still(monkeypatch: pytest.MonkeyPatch) -> StillEstimator:
-    """The CLI's pose model: a stand-in that sees y82ukr_30's skeleton in every picture."""
-    estimator = StillEstimator(recorded(JANU))
-    for module in ("alignment.cli.image", "alignment.cli.video"):
-        monkeypatch.setattr(f"{module}.open_estimator", lambda *a, **k: estimator)
-    return estimator
-
-
 def scene(width: int = 320, height: int = 180, level: int = 120) -> np.ndarray:
     """A picture with something in it (a flat one is blank): a soft gradient."""
     ramp = np.linspace(-40, 40, width)[None, :, None] + np.zeros((height, 1, 3))
