@@ -220,7 +220,7 @@ def holds(text: str) -> dict[str, int]:
     return {
         side: int(m.group(1))
         for side in ("Left", "Right")
-        if (m := re.search(rf"{side} leg extended: hold\s+(\d+) s", text))
+        if (m := re.search(rf"{side} leg extended: hold(?: \(target \d+ s\))?\s+(\d+) s", text))
     }
 
 

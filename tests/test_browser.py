@@ -173,7 +173,8 @@ def _holds(text: str) -> dict[str, int]:
     return {
         side: int(m.group(1))
         for side in ("Left", "Right")
-        if (m := re.search(rf"{side} leg extended: hold\s+(\d+) s", text))
+        # "Left leg extended: hold", with the journal's target after it when it has one.
+        if (m := re.search(rf"{side} leg extended: hold(?: \(target \d+ s\))?\s+(\d+) s", text))
     }
 
 
