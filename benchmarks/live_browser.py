@@ -206,7 +206,7 @@ def stop_app(proc: subprocess.Popen) -> None:
 
 
 def frames_analysed(text: str) -> int | None:
-    found = re.findall(r"Analysed (\d+) frames", text)
+    found = re.findall(r"Analysed (\d+) frames?", text)
     return int(found[-1]) if found else None
 
 

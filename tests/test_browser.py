@@ -163,8 +163,18 @@ def _wait_for(page, predicate, timeout: float, what: str) -> re.Match | bool:  #
     )
 
 
+def _said(page, words: str, timeout: float) -> dict:  # noqa: ANN001
+    """The page's speech log, once it has said `words` (or when `timeout` has passed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        speech = page.evaluate("window.__speech")
+        if any(words in said for said in speech["spoken"]) or time.monotonic() > deadline:
+            return speech
+        page.wait_for_timeout(250)
+
+
 def _frames(text: str) -> int:
-    found = re.findall(r"Analysed (\d+) frames", text)
+    found = re.findall(r"Analysed (\d+) frames?", text)
     return int(found[-1]) if found else 0
 
 
@@ -266,8 +276,9 @@ def test_live_page_in_chromium(app_url: str, camera_clip: Path) -> None:
             holds = _wait_for(page, _both_sides_held, 75, "the cue and both hold timers")
             text = _page_text(page)
             assert len(re.findall(r"frames/s", text)) == 1, text  # one rate readout
-            assert len(re.findall(r"Analysed \d+ frames", text)) == 1, text
-            speech = page.evaluate("window.__speech")
+            assert len(re.findall(r"Analysed \d+ frames?", text)) == 1, text
+            # Said once it has been steady a moment: on a busy machine, a little after it shows.
+            speech = _said(page, CUE, 30)
             assert any(CUE in said for said in speech["spoken"]), speech
             assert speech["overlaps"] == 0 and speech["cutOff"] == 0, speech
 
@@ -288,8 +299,11 @@ def test_live_page_in_chromium(app_url: str, camera_clip: Path) -> None:
             page.wait_for_timeout(1000)
 
             # STOP: the stream ends, the summary appears and agrees with the timers.
+            stopping = time.monotonic()
             last = _holds(_page_text(page))
             _press_stop(webrtc)
+            # The timers go on until the stream has stopped: on a busy machine, some seconds.
+            slack = 2.0 + (time.monotonic() - stopping)
             summary = _wait_for(
                 page,
                 lambda t: re.search(
@@ -304,7 +318,7 @@ def test_live_page_in_chromium(app_url: str, camera_clip: Path) -> None:
             held = {"Left": float(summary.group(1)), "Right": float(summary.group(2))}
             assert held["Left"] > 0 and held["Right"] > 0
             for side in ("Left", "Right"):  # the timer, a moment before STOP
-                assert abs(held[side] - last[side]) <= 2.0, (held, last)
+                assert -2.0 <= held[side] - last[side] <= slack, (held, last, slack)
             page.locator("[data-testid='stStatusWidget']").wait_for(
                 state="detached", timeout=30_000
             )
@@ -320,7 +334,7 @@ def test_live_page_in_chromium(app_url: str, camera_clip: Path) -> None:
             _button(webrtc, "start").click()
             _wait_for(
                 page,
-                lambda t: "frames/s" in t and "Session summary" not in t and "Stopped." not in t,
+                lambda t: _frames(t) > 0 and "Session summary" not in t and "Stopped." not in t,
                 60,
                 "a new session without the old summary",
             )

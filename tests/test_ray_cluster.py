@@ -8,7 +8,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +62,32 @@ def expected(paths: list[Path], name: callable) -> dict[str, dict]:
     return {name(p): {**checker.check_file(p).record, "path": name(p)} for p in paths}
 
 
+@pytest.fixture(autouse=True)
+def stalls_fail_soon() -> Iterator[None]:
+    """A run that moves nothing for 4 minutes counts as failed (Ray's default: 30), so that a
+    stall is run again, as a lost node is, or fails the test within minutes, not half an hour
+    (once in CI a pool of actors never started)."""
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    before = context.execution_no_progress_timeout_s
+    context.execution_no_progress_timeout_s = 240
+    yield
+    context.execution_no_progress_timeout_s = before
+
+
+def _wait_for_cpus(address: str, cpus: int, timeout: float = 60.0) -> None:
+    """Join the cluster and wait until it shows all its CPUs: nodes registered a moment ago
+    may not be in the resource view yet, and a pool sized for them would wait."""
+    import ray
+
+    cluster.connect(address)
+    deadline = time.monotonic() + timeout
+    while ray.cluster_resources().get("CPU", 0) < cpus:
+        assert time.monotonic() < deadline, ray.cluster_resources()
+        time.sleep(0.5)
+
+
 def test_a_node_removed_mid_run_still_gives_every_record_once(tmp_path, worker_path) -> None:
     """A head and two worker nodes (each its own raylet, CPUs and object store); one worker
     node is removed once records arrive. Every record comes, each once, and every annotated
@@ -73,6 +101,7 @@ def test_a_node_removed_mid_run_still_gives_every_record_once(tmp_path, worker_p
     try:
         workers = [nodes.add_node(num_cpus=1) for _ in range(2)]
         nodes.wait_for_nodes()
+        _wait_for_cpus(nodes.address, 3)
         removed: list[int] = []
 
         def remove_one(stats: cluster.RunStats) -> None:

@@ -29,7 +29,7 @@ from alignment.estimators.presets import LIVE_QUALITY, open_estimator
 from alignment.pipeline.live import LiveSession, LiveSnapshot
 from alignment.present.speech import SpeechPlanner
 from alignment.present.style import STATUS_MARKDOWN_COLOURS
-from alignment.present.words import score_text, status_label
+from alignment.present.words import how_many, score_text, status_label
 
 SESSION_KEY = "live_session"
 SPEAK_PREF = "live_speak"  # the remembered choice (outlives the widget)
@@ -40,6 +40,9 @@ PLANNER_KEY = "live_speech"  # (SpeechPlanner, the stream it plans for)
 HELPER_KEY = "live_helper"
 STREAMING_KEY, LEFT_KEY = common.LIVE_STREAMING_KEY, common.LIVE_LEFT_KEY
 CAMERA_KEY = "live_camera_problem"
+SUMMARY_SHOWN_KEY = "live_summary_shown"  # (stream, frames) of the summary on the page
+SUMMARY_ASKED_KEY = "live_summary_asked"  # the stopped stream a whole-page run was asked for
+WHOLE_PAGE_KEY = "live_whole_page"  # True while the page's own run draws the panel
 POLL_S = 0.5
 HOLD_HELP = (
     "Seconds in the pose on this side, counted the way the session summary counts them: "
@@ -319,7 +322,8 @@ def render_panel(snap: LiveSnapshot, playing: bool, pose: PoseRules) -> None:
         st.warning(line, icon=":material/photo_camera:")
     _timers(snap, pose)
     st.caption(
-        f"Analysed {snap.frames} frames · {snap.fps:.0f} of {snap.camera_fps:.0f} frames/s",
+        f"Analysed {how_many(snap.frames, 'frame')} · {snap.fps:.0f} of {snap.camera_fps:.0f} "
+        "frames/s",
         help="Each new analysis takes the newest camera frame; frames that arrive while the "
         "model is busy are shown with the last verdict drawn on them, not analysed.",
     )
@@ -361,6 +365,8 @@ def _panel(session: LiveSession, ctx, pose: PoseRules) -> None:  # noqa: ANN001 
     """The panel beside the video: redrawn twice a second while a stream plays."""
     snap = session.snapshot()
     playing = bool(ctx.state.playing)
+    if playing and not snap.running:
+        snap = LiveSnapshot()  # START again, before the new stream's first frame: a clean panel
     st.session_state[STREAMING_KEY] = playing
     if playing:
         st.session_state[LEFT_KEY] = False
@@ -394,7 +400,22 @@ def _panel(session: LiveSession, ctx, pose: PoseRules) -> None:  # noqa: ANN001 
             st.info("**From your journal:** " + " ".join(plan.words), icon=":material/event_note:")
     if snap.frames:
         _timers(snap, pose, final=True)
-        st.caption(f"Analysed {snap.frames} frames")
+        st.caption(f"Analysed {how_many(snap.frames, 'frame')}")
+        _summary_follows(snap)
+
+
+def _summary_follows(snap: LiveSnapshot) -> None:
+    """The panel says the summary is below: make it so. The summary is drawn by the whole
+    page's run, and the run that STOP brings may come while the stream is still winding
+    down (no summary yet); the panel's own later run then asks for the whole page, once for
+    each stopped stream."""
+    marker = (snap.stream, snap.frames)
+    if st.session_state.get(WHOLE_PAGE_KEY):
+        return  # the page's own run, which draws the summary after this panel
+    if marker in (st.session_state.get(SUMMARY_SHOWN_KEY), st.session_state.get(SUMMARY_ASKED_KEY)):
+        return
+    st.session_state[SUMMARY_ASKED_KEY] = marker
+    st.rerun()
 
 
 # ---------------------------------------------------------------------------- page
@@ -447,7 +468,11 @@ def render() -> None:
                 help="Your browser reads the cues aloud (Web Speech API), one at a time.",
             )
         panel = st.fragment(_panel, run_every=POLL_S if playing else None)
-        panel(session, ctx, ready.live_pose)
+        st.session_state[WHOLE_PAGE_KEY] = True
+        try:
+            panel(session, ctx, ready.live_pose)
+        finally:
+            st.session_state[WHOLE_PAGE_KEY] = False
     with left:
         show_summary = False
         if playing:
@@ -464,5 +489,6 @@ def render() -> None:
             st.subheader("Session summary" + (" so far" if playing else ""))
             common.render_summary(summary, ready.live_pose)
             if not playing:
+                st.session_state[SUMMARY_SHOWN_KEY] = (snap.stream, snap.frames)
                 marker = (id(session), snap.frames, summary["duration_s"])
                 journal_ui.record_live(marker, dict(summary), ready.live_pose, level)

@@ -124,9 +124,8 @@ def next_session(entries: Sequence[Entry]) -> Plan:
     if seconds:
         rule = max(seconds, key=lambda r: seconds[r])
         watch = cues[rule] or rule
-        words.append(
-            f"Watch: {watch} ({seconds[rule]:.0f} s over the last {len(recent)} sessions)."
-        )
+        span = f"over the last {len(recent)} sessions" if len(recent) > 1 else "last session"
+        words.append(f"Watch: {watch} ({seconds[rule]:.0f} s {span}).")
     return Plan(targets=targets, longer_side=longer, watch=watch, words=words)
 
 

@@ -358,6 +358,8 @@ def run_batch(
                 # A node lost with the blocks it held, say: what was committed stays, the
                 # rest is run again (as a --resume would), a few times.
                 if not type(exc).__module__.startswith("ray.") or attempt == max_reruns:
+                    for warning in stats.warnings:  # what came before, for whoever reads it
+                        exc.add_note(f"earlier: {warning}")
                     raise
                 left = [f for f in todo if f not in log.committed]
                 stats.warnings.append(

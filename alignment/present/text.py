@@ -10,6 +10,7 @@ from alignment.present.report import PhotoRecord
 from alignment.present.words import (
     NOT_KNOWN,
     cell,
+    how_many,
     measurement_name,
     measurement_value,
     rule_names,
@@ -46,7 +47,8 @@ def photo_table(
 
 def summary_text(summary: Summary, pose: PoseRules) -> str:
     """What a teacher would say afterwards."""
-    head = f"Session: {summary['duration_s']:.1f} s, {summary['frames_analysed']} frames analysed"
+    analysed = how_many(summary["frames_analysed"], "frame")
+    head = f"Session: {summary['duration_s']:.1f} s, {analysed} analysed"
     video = summary.get("video") or {}
     if video.get("frames_read"):
         rate = video.get("rate_hz")

@@ -29,6 +29,11 @@ STATUS_LABELS: dict[str, str] = {
 UNIT_SYMBOLS = {"deg": "°", "ratio": ""}
 
 
+def how_many(n: int, noun: str) -> str:
+    """ "1 frame", "2 frames": a count with its noun (a regular plural)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status.replace("_", " "))
 
