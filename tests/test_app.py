@@ -131,6 +131,39 @@ def test_photos_page_reports_a_bad_file_and_goes_on(shared: Path) -> None:
 
 
 @pytest.mark.shared
+def test_photos_page_keeps_photos_in_the_journal_when_asked(
+    shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing is kept until the button is pressed; then the photo in the pose is kept once
+    (not the unreadable file), and the page says so."""
+    from alignment.journal.places import journal_place
+    from alignment.journal.store import Journal
+
+    journal = tmp_path / "journal.sqlite"
+    monkeypatch.setenv("ALIGNMENT_JOURNAL", str(journal))
+    at = AppTest.from_function(photos_script, default_timeout=TIMEOUT).run()
+    uploader(at).set_value(
+        [
+            ("notes.txt", b"not a picture at all", "text/plain"),
+            ("y82ukr_30.jpg", JANU.read_bytes(), "image/jpeg"),
+        ]
+    )
+    at.run()
+    [keep] = [b for b in at.button if "practice journal" in b.label]
+    assert keep.label == "Keep 1 photo in the pose in the practice journal"
+    assert not journal.exists()
+    keep.click().run()
+    assert not at.exception
+    assert "Kept 1 photo in the practice journal." in texts(at, "caption")
+    at.run()  # a rerun keeps nothing twice
+    assert "These photos are in the practice journal." in texts(at, "caption")
+    with Journal(journal_place(str(journal))) as kept:
+        [entry] = kept.entries()
+    assert (entry.source, entry.source_name) == ("photo", "y82ukr_30.jpg")
+    assert [s.side for s in entry.sides] == ["left"]
+
+
+@pytest.mark.shared
 def test_photos_page_downloads_and_cache(shared: Path) -> None:
     from alignment.app import photos_page
 

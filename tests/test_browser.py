@@ -13,6 +13,7 @@ from it).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -317,6 +318,14 @@ def test_live_page_in_chromium(app_url: str, camera_clip: Path) -> None:
             )
             held = {"Left": float(summary.group(1)), "Right": float(summary.group(2))}
             assert held["Left"] > 0 and held["Right"] > 0
+            # Kept in the journal, with the summary's figures, as the page says.
+            kept = _wait_for(page, lambda t: re.search(r"journal as session (\d+)", t), 15, "kept")
+            entry = _journal_entry(int(kept.group(1)))
+            assert entry["source"] == "live" and entry["preset"] == "balanced", entry
+            figures = {s["side"]: s["hold_seconds"] for s in entry["sides"]}
+            assert figures == pytest.approx(
+                {"left": held["Left"], "right": held["Right"]}, abs=0.051
+            )
             for side in ("Left", "Right"):  # the timer, a moment before STOP
                 assert -2.0 <= held[side] - last[side] <= slack, (held, last, slack)
             page.locator("[data-testid='stStatusWidget']").wait_for(
@@ -346,6 +355,48 @@ def test_live_page_in_chromium(app_url: str, camera_clip: Path) -> None:
             browser.close()
     elapsed = time.monotonic() - started
     print(f"browser test: {elapsed:.1f} s; holds {holds}; summary {held}; spoken {spoken}")
+
+
+def _journal_entries() -> list[dict]:
+    """`alignment journal --json`: the run's journal, which the app writes too (conftest)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "alignment.cli.main", "journal", "--json"],
+        capture_output=True, text=True, check=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    return json.loads(out.stdout)
+
+
+def _journal_entry(number: int) -> dict:
+    found = [e for e in _journal_entries() if e["id"] == number]
+    assert found, f"session {number} is not in the journal"
+    return found[0]
+
+
+def test_a_live_session_is_kept_when_the_page_is_closed(app_url: str, camera_clip: Path) -> None:
+    """Closing the tab while streaming (no STOP) still keeps the session in the journal."""
+    from playwright.sync_api import sync_playwright
+
+    before = {e["id"] for e in _journal_entries()}
+    with sync_playwright() as pw:
+        browser = _launch(
+            pw,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={camera_clip}",
+        )
+        try:
+            page, webrtc = _open_live_page(browser, app_url)
+            _button(webrtc, "start").click(timeout=30_000)
+            _wait_for(page, lambda t: _frames(t) >= 5, 60, "five analysed frames")
+            page.close()
+        finally:
+            browser.close()
+    deadline = time.monotonic() + 60
+    while not (new := [e for e in _journal_entries() if e["id"] not in before]):
+        assert time.monotonic() < deadline, "the closed page's session was not kept"
+        time.sleep(1)
+    assert len(new) == 1 and new[0]["source"] == "live", new
+    assert new[0]["sides"], new  # the frames it saw: a side held
 
 
 def test_refused_camera_is_explained(app_url: str) -> None:

@@ -286,3 +286,46 @@ def test_the_journal_lives_in_the_users_data_folder(
     )
     monkeypatch.setenv("ALIGNMENT_JOURNAL", str(tmp_path / "elsewhere.sqlite"))
     assert journal_place() == f"sqlite:///{tmp_path / 'elsewhere.sqlite'}"
+
+
+def test_photos_are_kept_only_with_journal(
+    tmp_path: Path, journal: Path, still, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`alignment image --journal`: each photo in the pose is kept, with its side, fold and
+    faults as its record says (untimed); a file that is not a picture is not; without
+    --journal, nothing. The plan for the next session reads no photo as a hold."""
+    from shared_paths import SHARED
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("a.jpg", "b.jpg"):
+        (photos / name).write_bytes((SHARED / "samples" / "images" / JANU).read_bytes())
+    (photos / "broken.jpg").write_bytes(b"not a picture")
+    assert main(["image", str(photos), "--quiet"]) == 1  # the broken file
+    assert not journal.exists()
+
+    results = tmp_path / "results.json"
+    assert main(["image", str(photos), "--json", str(results), "--journal"]) == 1
+    assert "Recorded 2 of 3 photos (those in the pose) in the journal" in capsys.readouterr().err
+    records = {r["path"]: r for r in json.loads(results.read_text()) if not r["error"]}
+    entries = listed(capsys)
+    assert sorted(e["source_name"] for e in entries) == sorted(records)
+    for entry in entries:
+        record = records[entry["source_name"]]
+        assert (entry["source"], entry["duration_s"], entry["partial"]) == ("photo", 0.0, False)
+        [side] = entry["sides"]
+        assert side["side"] == record["extended_leg"] and side["hold_seconds"] == 0.0
+        assert side["typical_fold"] == record["metrics"][POSE.movement.measurement]
+        assert [f["rule"] for f in entry["faults"]] == record["faults"]
+        assert all(f["seconds"] == 0.0 for f in entry["faults"])
+    with Journal(journal_place(str(journal))) as kept:
+        photo_entries = kept.entries()
+    week = datetime(2026, 11, 2, 8, tzinfo=timezone.utc)
+    sessions = [made_up(week + timedelta(days=i), 130, 130, hold=60.0) for i in range(3)]
+    assert next_session(sessions + photo_entries).targets == next_session(sessions).targets
+    assert next_session(sessions).targets == {"left": 60.0, "right": 60.0}
+
+    capsys.readouterr()
+    args = ["image", str(photos), "--journal", "--ray", "--results", str(tmp_path / "r")]
+    assert main(args) == 2
+    assert "--journal keeps the photos of a run on this machine" in capsys.readouterr().err

@@ -218,3 +218,32 @@ def test_model_turns_alternate_between_viewers() -> None:
     assert sorted(order) == ["a"] * 10 + ["b"] * 10
     longest = max(len(list(run)) for _, run in itertools.groupby(order))
     assert longest <= 2, "".join(order)  # the first one in may go twice before the other asks
+
+
+def test_each_ended_stream_is_handed_over_once_with_its_summary() -> None:
+    """`on_end` gets each stream's summary once, when it ends (STOP, or the page closed):
+    a second stop() hands nothing over again; a stream with no frame analysed hands nothing;
+    a keeper that fails is logged and the stream still ends."""
+    handed: list[tuple[int, dict]] = []
+    session = LiveSession(
+        lambda: ShadeEstimator(), POSE, "standard", on_end=lambda n, s: handed.append((n, s))
+    )
+    for i in range(6):
+        session.process(camera_frame(20, i))
+        assert session.wait_idle()
+    expected = session.summary()
+    session.stop()
+    session.stop()
+    assert [n for n, _ in handed] == [1] and handed[0][1] == expected
+    assert expected["frames_analysed"] > 0
+    session.stop()  # a new stream only begins with a frame: nothing more to hand over
+    assert len(handed) == 1
+
+    def failing(number: int, summary: dict) -> None:
+        raise OSError("disk full")
+
+    broken = LiveSession(lambda: ShadeEstimator(), POSE, "standard", on_end=failing)
+    broken.process(camera_frame(20, 0))
+    assert broken.wait_idle()
+    broken.stop()  # logged, not raised
+    assert not broken.snapshot().running

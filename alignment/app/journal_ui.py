@@ -1,5 +1,5 @@
-"""The journal in the app: the switch, recording a live session on STOP, the plan shown
-before START, and the Progress page."""
+"""The journal in the app: the switch, keeping each live session when it ends (and photos when
+asked), the plan shown before START, and the Progress page."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ import os
 import streamlit as st
 
 from alignment.estimators.presets import LIVE_QUALITY
-from alignment.journal.entries import from_summary
+from alignment.journal.entries import from_photo, from_summary
 from alignment.journal.places import journal_place, shown
 from alignment.journal.store import Journal, JournalError
 from alignment.journal.trend import Plan, faults_per_week, next_session, per_day, trend_words
+from alignment.present.words import how_many
 from alignment.settings import JOURNAL_OFF_ENV
 
 SWITCH_KEY = "journal_on"
-RECORDED_KEY = "journal_recorded"
+PHOTOS_KEPT_KEY = "journal_photos_kept"  # the uploads kept already
 PLAN_KEY = "journal_plan"
 
 
@@ -36,21 +37,60 @@ def switch() -> None:
     )
 
 
-def record_live(marker: object, summary: dict, pose, level: str) -> None:  # noqa: ANN001 - PoseRules
-    """Keep a stopped live session once (`marker` names it across reruns)."""
-    if not journal_on() or st.session_state.get(RECORDED_KEY) == marker:
+class LiveJournal:
+    """Keeps each live stream of one viewer in the journal when it ends, on STOP or when the
+    page is closed (`LiveSession`'s `on_end`, called in the WebRTC thread: no Streamlit
+    here). The page sets `on` (the switch) and `level` on each run and shows `kept`."""
+
+    def __init__(self, pose, level: str) -> None:  # noqa: ANN001 - PoseRules
+        self.pose, self.level, self.on = pose, level, True
+        self.kept: dict[int, str] = {}  # stream -> what became of it, in words
+
+    def __call__(self, stream: int, summary: dict) -> None:
+        if not self.on:
+            return
+        entry = from_summary(
+            summary, self.pose, source="live", source_name="camera", preset=LIVE_QUALITY,
+            level=self.level,
+        )  # fmt: skip
+        try:
+            with Journal(journal_place()) as journal:
+                number = journal.add(entry)
+        except JournalError as exc:
+            self.kept[stream] = f"The session was not kept in the journal: {exc}"
+            return
+        self.kept[stream] = f"Kept in the practice journal as session {number}."
+
+
+def keep_photos(photos: dict[object, dict], pose, level: str, preset: str) -> None:  # noqa: ANN001 - PoseRules
+    """The Photos page's offer: keep the photos in the pose (`photos`: upload key -> record)
+    in the journal, each once, when asked."""
+    if not journal_on():
         return
-    st.session_state[RECORDED_KEY] = marker
-    entry = from_summary(
-        summary, pose, source="live", source_name="camera", preset=LIVE_QUALITY, level=level
-    )
+    kept: set = st.session_state.setdefault(PHOTOS_KEPT_KEY, set())
+    entries = {
+        key: entry
+        for key, record in photos.items()
+        if key not in kept and (entry := from_photo(record, pose, preset=preset, level=level))
+    }
+    if not entries:
+        if kept & set(photos):
+            st.caption("These photos are in the practice journal.")
+        return
+    if not st.button(
+        f"Keep {how_many(len(entries), 'photo')} in the pose in the practice journal",
+        help="Each photo's side, fold and corrections (never the picture), for the Progress page.",
+    ):
+        return
     try:
         with Journal(journal_place()) as journal:
-            number = journal.add(entry)
+            for key, entry in entries.items():
+                journal.add(entry)
+                kept.add(key)
     except JournalError as exc:
-        st.warning(f"The session was not kept in the journal: {exc}")
+        st.warning(f"The photos were not kept in the journal: {exc}")
         return
-    st.caption(f"Kept in the practice journal as session {number}.")
+    st.caption(f"Kept {how_many(len(entries), 'photo')} in the practice journal.")
 
 
 def plan(fresh: bool = False) -> Plan | None:

@@ -202,9 +202,10 @@ def _latest_frame_relay() -> None:
         setattr(Runtime.instance(), name, LatestFrameRelay())
 
 
-def _session(ready: common.Ready, level: str) -> LiveSession:
-    """This browser session's LiveSession (created once, kept in st.session_state)."""
-    session = st.session_state.get(SESSION_KEY)
+def _session(ready: common.Ready, level: str) -> tuple[LiveSession, journal_ui.LiveJournal]:
+    """This browser session's LiveSession and the journal keeper of its streams (created
+    once, kept in st.session_state)."""
+    session, keeper = st.session_state.get(SESSION_KEY, (None, None))
     if session is None or session.pose is not ready.live_pose:
         if session is not None:
             session.close()
@@ -213,10 +214,12 @@ def _session(ready: common.Ready, level: str) -> LiveSession:
         def factory():  # noqa: ANN202 - a PoseEstimator
             return open_estimator(LIVE_QUALITY, "video", models, allow_download=False)
 
-        session = LiveSession(factory, ready.live_pose, level)
-        st.session_state[SESSION_KEY] = session
+        keeper = journal_ui.LiveJournal(ready.live_pose, level)
+        session = LiveSession(factory, ready.live_pose, level, on_end=keeper)
+        st.session_state[SESSION_KEY] = (session, keeper)
     session.set_level(level)
-    return session
+    keeper.on, keeper.level = journal_ui.journal_on(), level
+    return session, keeper
 
 
 # ---------------------------------------------------------------------------- speech
@@ -427,7 +430,7 @@ def render() -> None:
     if started is None:
         return
     ready, level = started
-    session = _session(ready, level)
+    session, keeper = _session(ready, level)
     st.html(STYLE)
     st.caption(f"Pose: {ready.pose.name} · level: {level}.")
     left, right = st.columns([3, 2], gap="large")
@@ -490,5 +493,6 @@ def render() -> None:
             common.render_summary(summary, ready.live_pose)
             if not playing:
                 st.session_state[SUMMARY_SHOWN_KEY] = (snap.stream, snap.frames)
-                marker = (id(session), snap.frames, summary["duration_s"])
-                journal_ui.record_live(marker, dict(summary), ready.live_pose, level)
+                kept = keeper.kept.get(snap.stream)
+                if kept:
+                    st.caption(kept)

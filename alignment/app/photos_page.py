@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 from PIL import Image
 
-from alignment.app import common
+from alignment.app import common, journal_ui
 from alignment.core.rules import PoseRules
 from alignment.pipeline.photo import IMAGE_SUFFIXES, PhotoResult
 from alignment.present.report import CSV_FIELDS, PhotoRecord, csv_row, csv_text
@@ -153,4 +153,5 @@ def render() -> None:
         bar.empty()
     for stale in set(cache) - set(keys):  # photos removed from the uploader
         del cache[stale]
+    journal_ui.keep_photos({k: cache[k].record for k in keys}, ready.pose, level, ready.quality)
     show_results([cache[k] for k in keys], ready.pose)

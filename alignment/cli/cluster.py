@@ -117,6 +117,8 @@ def _ray_mode_error(args: argparse.Namespace) -> str | None:
         return f"--actors must be 1 or more, got {args.actors}"
     if args.cpus_per_actor <= 0:
         return f"--cpus-per-actor must be more than 0, got {args.cpus_per_actor}"
+    if args.command == "image" and args.journal is not None:
+        return "--journal keeps the photos of a run on this machine; not with --ray"
     if args.command == "video" and (args.out or args.plot):
         return (
             "with --ray, each video's summary, timeline and plot go to RESULTS/videos/ and "

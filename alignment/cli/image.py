@@ -103,6 +103,10 @@ def run_images(args: argparse.Namespace, pose: PoseRules) -> int:
     print(photo_table(records, pose=pose))
     for message in failed_writes:
         error(message)
+    if args.journal is not None:
+        from alignment.cli.journal import record_photos
+
+        record_photos(args, records, pose)
     if stop.is_set():
         analysed = sum(1 for r in records if r["error"] != NOT_ANALYSED)
         print(

@@ -1,6 +1,7 @@
 """`alignment journal`: the sessions kept, as a list, JSON or CSV, one in full, deleted or all
 exported; the trend of the two sides and the next session's plan. Also how `alignment video`
-records its session. A journal that cannot be read is one `error:` line and exit status 2."""
+records its session, and `alignment image --journal` its photos. A journal that cannot be read
+is one `error:` line and exit status 2."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from typing import Any
 
 from alignment.cli.common import error
 from alignment.core.rules import PoseRules
-from alignment.journal.entries import Entry, from_summary
+from alignment.journal.entries import Entry, from_photo, from_summary
 from alignment.journal.places import journal_place, shown
 from alignment.journal.store import Journal, JournalError
 from alignment.journal.trend import SIDES, next_session, trend_words
+from alignment.present.words import how_many
 
 CSV_COLUMNS = [
     "id", "when", "source", "source_name", "pose", "preset", "level", "partial", "duration_s",
@@ -57,6 +59,30 @@ def record_session(
     if not getattr(args, "quiet", False):
         partial = " (partial)" if entry.partial else ""
         print(f"Recorded in the journal as session {number}{partial}: {where}", file=sys.stderr)
+
+
+def record_photos(args: argparse.Namespace, records: list[dict[str, Any]], pose: PoseRules) -> None:
+    """`alignment image --journal`: keep each photo in the pose, in one transaction each; a
+    journal that cannot be written is said, and the photos' results stand."""
+    entries = [
+        entry
+        for record in records
+        if (entry := from_photo(record, pose, preset=args.quality, level=args.level))
+    ]
+    try:
+        with Journal(journal_place(args.journal or None)) as journal:
+            for entry in entries:
+                journal.add(entry)
+            where = shown(journal.url)
+    except JournalError as exc:
+        error(f"{exc} (the photos were not recorded)")
+        return
+    if not args.quiet:
+        print(
+            f"Recorded {len(entries)} of {how_many(len(records), 'photo')} (those in the pose) "
+            f"in the journal: {where}",
+            file=sys.stderr,
+        )
 
 
 def run_journal(args: argparse.Namespace) -> int:

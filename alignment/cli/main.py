@@ -188,6 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
         "again)",
     )
     image.add_argument("--quiet", action="store_true", help="no progress bar")
+    image.add_argument(
+        "--journal",
+        nargs="?",
+        const="",
+        metavar="PATH|URL",
+        help="keep each photo in the pose in the practice journal (its side, fold and faults; "
+        "never the picture); put it after the photos. PATH|URL as for `alignment video` "
+        f"(default: ${JOURNAL_ENV}, else {default_path()})",
+    )
     _common(image, PHOTO_QUALITY)
     _ray_options(image, "photos")
 

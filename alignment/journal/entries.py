@@ -10,6 +10,7 @@ from typing import Any
 
 from alignment.core.measurements import DESCRIPTIONS
 from alignment.core.rules import PoseRules
+from alignment.core.status import IN_POSE, state_of
 
 SOURCES = ("video", "live", "photo")
 
@@ -122,4 +123,41 @@ def from_summary(
         sides=tuple(sides),
         faults=faults,
         summary_path=summary_path,
+    )
+
+
+def from_photo(
+    record: Mapping[str, Any],
+    pose: PoseRules,
+    *,
+    preset: str,
+    level: str,
+    when: datetime | None = None,
+) -> Entry | None:
+    """The entry of one photo in the pose (alignment.present.report.PhotoRecord): the side
+    its extended leg is on, its fold and measurements, and its faults, none of them timed (a
+    photo holds nothing). None for a photo that is not in the pose, or not read."""
+    if record.get("error") or state_of(record["status"]) != IN_POSE:
+        return None
+    side = record.get("extended_leg")
+    if side not in ("left", "right"):
+        return None
+    movement = pose.movement
+    metrics = {m: float(v) for m, v in (record.get("metrics") or {}).items() if v is not None}
+    fold = metrics.get(movement.measurement) if movement else None
+    cues = {rule.id: rule.cue for rule in pose.rules}
+    return Entry(
+        when=when or datetime.now(timezone.utc),
+        source="photo",
+        source_name=str(record["path"]),
+        pose=pose.id,
+        preset=preset,
+        level=level,
+        partial=False,
+        duration_s=0.0,
+        movement=movement.measurement if movement else None,
+        deeper=movement.deeper if movement else "larger",
+        unit=DESCRIPTIONS[movement.measurement][0] if movement else "",
+        sides=(SideFigures(side, 0.0, 0.0, fold, fold, metrics),),
+        faults=tuple(FaultFigures(rule, cues.get(rule, ""), 0.0) for rule in record["faults"]),
     )

@@ -92,9 +92,10 @@ class Plan:
 
 def next_session(entries: Sequence[Entry]) -> Plan:
     """Hold each side at least 30 s (more if you already do), the tighter side 30 s longer;
-    watch the fault that was shown longest over the recent sessions."""
+    watch the fault that was shown longest over the recent sessions (photos aside)."""
     low, high = HOLD_TARGET_S
-    recent = sorted(entries, key=lambda e: e.when)[-RECENT:]
+    timed = [e for e in entries if e.source != "photo"]  # a photo holds nothing
+    recent = sorted(timed, key=lambda e: e.when)[-RECENT:]
     held = [e.side(s).hold_seconds for e in recent for s in SIDES if e.side(s)]  # type: ignore[union-attr]
     base = min(high, max(low, 5 * round(statistics.median(held) / 5))) if held else low
     targets = {s: float(base) for s in SIDES}

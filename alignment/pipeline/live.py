@@ -171,6 +171,7 @@ class _Stream:
         self.pending: tuple[np.ndarray, float, float] | None = None
         self.busy = False  # the analysis thread is working on a frame
         self.ended = False
+        self.handed_over = False  # its summary went to `on_end`
         self.thread: threading.Thread | None = None
         # Hold time: counted from the segments now and then, with the tracker's own
         # increments in between (see LiveSession._hold).
@@ -193,10 +194,21 @@ class _Stream:
 
 
 class LiveSession:
-    """One estimator (video mode), one SessionTracker and one analysis thread per viewer."""
+    """One estimator (video mode), one SessionTracker and one analysis thread per viewer.
 
-    def __init__(self, factory: EstimatorFactory, pose: PoseRules, level: str) -> None:
+    `on_end(stream number, summary)` is given each stream's summary once, when it ends: by
+    STOP, or because the viewer closed the page (the WebRTC connection then ends the stream).
+    It runs in the thread that ended it; a failure there is logged, never raised."""
+
+    def __init__(
+        self,
+        factory: EstimatorFactory,
+        pose: PoseRules,
+        level: str,
+        on_end: Callable[[int, Summary], None] | None = None,
+    ) -> None:
         self.pose, self.level = pose, level
+        self._on_end = on_end
         self._factory = factory
         self._box = _DetectorBox()
         self._finalizer = weakref.finalize(self, self._box.close)
@@ -404,6 +416,15 @@ class LiveSession:
                     snapshot, hold_s=hold_seconds(segments, self.pose, tracker.records)
                 )
             self._snapshot = snapshot
+            hand_over = stream is not None and stream.tracker.records and not stream.handed_over
+            if hand_over:
+                stream.handed_over = True
+        if hand_over and self._on_end is not None:
+            summary = self._summary_of(stream)
+            try:
+                self._on_end(stream.number, summary)
+            except Exception:  # the stream has ended either way
+                LOG.exception("keeping the summary of live stream %d failed", stream.number)
 
     # ------------------------------------------------------------------ direct use
     def analyse(self, rgb: np.ndarray, frame_time: float | None = None) -> np.ndarray:
@@ -443,11 +464,14 @@ class LiveSession:
 
     def summary(self) -> Summary | None:
         """The summary of the current (or last) stream, or None before the first frame."""
+        return self._summary_of(self._stream)
+
+    def _summary_of(self, stream: _Stream | None) -> Summary | None:
         with self._lock:
-            if self._stream is None or not self._stream.tracker.records:
+            if stream is None or not stream.tracker.records:
                 return None
-            records = list(self._stream.tracker.records)
-            bridge_s = self._stream.tracker.bridge_s
+            records = list(stream.tracker.records)
+            bridge_s = stream.tracker.bridge_s
         segments = build_segments(records, self.pose.movement, bridge_s=bridge_s)
         summary = summarise(records, self.pose, segments)
         if set(summary["time_by_state"]) <= {"not_in_frame"}:
