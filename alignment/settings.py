@@ -26,9 +26,11 @@ DEFAULT_POSE = "janu_sirsasana"
 LEVELS = ("gentle", "standard", "strict")
 DEFAULT_LEVEL = "standard"
 # Analyses a second of a recorded video, whatever its frame rate (the CLI's --rate, the Video
-# page's default): a yoga hold lasts 30 s to minutes, and 10 a second keep its segments and hold
-# times within a tenth of a second or so of an every-frame run (benchmarks/video_speed.py).
-DEFAULT_RATE_HZ = 10.0
+# page's default): a yoga hold lasts 30 s to minutes. At 5 a second, `balanced` runs 2 to 2.7
+# times faster than real time on 2 quiet cores, its segment boundaries within 0.15 s and its
+# hold times within 0.07 s of an every-frame run; at 10 a second, 1.1 to 1.2 times
+# (benchmarks/video_rate.py, README "Speed and memory").
+DEFAULT_RATE_HZ = 5.0
 
 # The signals that stop long work cleanly, keeping what was done: Ctrl-C, `kill`, the terminal
 # closing (the CLI's commands, Ray batches).

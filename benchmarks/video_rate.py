@@ -17,7 +17,7 @@ time (the segments must be of the same kinds in the same order), and the share o
 time spent decoding every frame (measured alone, without the analysis).
 
     python benchmarks/video_rate.py [--quality fast balanced accurate] [--repeat 3]
-                                    [--shared ../shared] [--video NAME]
+                                    [--rate 10 5 4] [--shared ../shared] [--video NAME]
 """
 
 from __future__ import annotations
@@ -124,6 +124,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0, help="clip length (default 10)")
     parser.add_argument("--video", default=REAL, help=f"a file in samples/videos ({REAL})")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        nargs="+",
+        default=[DEFAULT_RATE_HZ],
+        help=f"analyses a second to compare with every frame (default {DEFAULT_RATE_HZ:g})",
+    )
     args = parser.parse_args()
     os.environ.setdefault("GLOG_minloglevel", "2")
     models = args.shared / "models"
@@ -153,74 +160,84 @@ def main() -> None:
 
         rows = []
         for quality in args.quality:
-            sampled: dict[str, list[float]] = {name: [] for name in videos}
+            sampled: dict[tuple[float, str], list[float]] = {
+                (rate, name): [] for rate in args.rate for name in videos
+            }
             loading: list[float] = []
-            summaries: dict[str, dict] = {}
+            summaries: dict[tuple[float, str], dict] = {}
             for _ in range(args.repeat):  # interleaved: the load changes over minutes
-                for name, path in videos.items():
-                    load, seconds, summaries[name] = run(path, quality, models, DEFAULT_RATE_HZ)
-                    sampled[name].append(seconds)
-                    loading.append(load)
-                    print(f"  {quality} {name} {DEFAULT_RATE_HZ:g}/s: {seconds:.1f} s "
-                          f"(+ {load:.1f} s loading the models)", file=sys.stderr)  # fmt: skip
+                for rate in args.rate:
+                    for name, path in videos.items():
+                        load, seconds, summaries[rate, name] = run(path, quality, models, rate)
+                        sampled[rate, name].append(seconds)
+                        loading.append(load)
+                        print(f"  {quality} {name} {rate:g}/s: {seconds:.1f} s "
+                              f"(+ {load:.1f} s loading the models)", file=sys.stderr)  # fmt: skip
             load = statistics.median(loading)
             for name, path in videos.items():
-                _, with_out, _ = run(path, quality, models, DEFAULT_RATE_HZ, tmp / "out.mp4")
                 _, every, every_summary = run(path, quality, models, None)
-                print(f"  {quality} {name}: --out {with_out:.1f} s, every frame {every:.1f} s",
-                      file=sys.stderr)  # fmt: skip
-                boundaries, hold = agreement(summaries[name], every_summary)
-                if boundaries is None or boundaries > 0.2 or hold > 0.2:
-                    print(f"    sampled: {segments_text(summaries[name])}", file=sys.stderr)
-                    print(f"    every:   {segments_text(every_summary)}", file=sys.stderr)
-                duration = durations[name][0]
-                median = statistics.median(sampled[name])
-                print(f"    x real time {duration / median:.2f} (every frame "
-                      f"{duration / every:.2f}); vs every frame: boundaries {boundaries}, "
-                      f"hold {hold:.2f} s", file=sys.stderr)  # fmt: skip
-                rows.append(
-                    {
-                        "preset": quality,
-                        "video": name,
-                        "sampled": duration / median,
-                        "loaded": duration / (median + load),
-                        "load": load,
-                        "runs": ", ".join(f"{duration / s:.2f}" for s in sampled[name]),
-                        "out": duration / with_out,
-                        "every": duration / every,
-                        "decode": decoding[name] / median,
-                        "boundaries": boundaries,
-                        "hold": hold,
-                        "segments": len(summaries[name]["segments"]),
-                        "frames": (
-                            summaries[name]["frames_analysed"],
-                            every_summary["frames_analysed"],
-                        ),
-                    }
-                )
+                print(f"  {quality} {name}: every frame {every:.1f} s", file=sys.stderr)
+                for rate in args.rate:
+                    with_out = None
+                    if rate == args.rate[0]:
+                        _, with_out, _ = run(path, quality, models, rate, tmp / "out.mp4")
+                    summary = summaries[rate, name]
+                    boundaries, hold = agreement(summary, every_summary)
+                    if boundaries is None or boundaries > 0.2 or hold > 0.2:
+                        print(f"    {rate:g}/s:  {segments_text(summary)}", file=sys.stderr)
+                        print(f"    every: {segments_text(every_summary)}", file=sys.stderr)
+                    duration = durations[name][0]
+                    median = statistics.median(sampled[rate, name])
+                    print(f"    {rate:g}/s: x real time {duration / median:.2f} (every frame "
+                          f"{duration / every:.2f}); vs every frame: boundaries {boundaries}, "
+                          f"hold {hold:.2f} s", file=sys.stderr)  # fmt: skip
+                    rows.append(
+                        {
+                            "preset": quality,
+                            "rate": rate,
+                            "video": name,
+                            "sampled": duration / median,
+                            "loaded": duration / (median + load),
+                            "load": load,
+                            "runs": ", ".join(f"{duration / s:.2f}" for s in sampled[rate, name]),
+                            "out": duration / with_out if with_out else None,
+                            "every": duration / every,
+                            "decode": decoding[name] / median,
+                            "boundaries": boundaries,
+                            "hold": hold,
+                            "segments": len(summary["segments"]),
+                            "frames": (
+                                summary["frames_analysed"],
+                                every_summary["frames_analysed"],
+                            ),
+                        }
+                    )
     load_after = os.getloadavg()
 
     print()
-    print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; "
-          f"{DEFAULT_RATE_HZ:g} analyses a second; x real time = video duration / wall time "
-          f"of analyse_video (decoding, models, analysis); median of {args.repeat}")  # fmt: skip
+    print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; x real time = "
+          "video duration / wall time of analyse_video (decoding, models, analysis); median "
+          f"of {args.repeat}")  # fmt: skip
     print()
     print(
-        "| preset | video | x real time, 10/s | each run | + loading the models | with --out "
-        "| every frame | decoding's share | frames analysed (10/s, every) | segments "
+        "| preset | rate | video | x real time | each run | + loading the models | with --out "
+        "| every frame | decoding's share | frames analysed (sampled, every) | segments "
         "| boundaries vs every frame | hold time vs every frame |"
     )
-    print("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+    print(
+        "| --- | ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |"
+    )
     for r in rows:
         bounds = "differ" if r["boundaries"] is None else f"{r['boundaries']:.2f} s"
+        out = "–" if r["out"] is None else f"{r['out']:.2f}"
         print(
-            f"| {r['preset']} | {r['video']} | {r['sampled']:.2f} | {r['runs']} "
-            f"| {r['loaded']:.2f} ({r['load']:.1f} s) | {r['out']:.2f} "
+            f"| {r['preset']} | {r['rate']:g}/s | {r['video']} | {r['sampled']:.2f} | {r['runs']} "
+            f"| {r['loaded']:.2f} ({r['load']:.1f} s) | {out} "
             f"| {r['every']:.2f} | {r['decode']:.0%} | {r['frames'][0]}, {r['frames'][1]} "
             f"| {r['segments']} | {bounds} | {r['hold']:.2f} s |"
         )
     for r in rows:
-        if r["preset"] != VIDEO_QUALITY:
+        if r["preset"] != VIDEO_QUALITY or r["rate"] != DEFAULT_RATE_HZ:
             continue
         misses = []
         if r["sampled"] < TARGET_SPEED:
@@ -229,7 +246,7 @@ def main() -> None:
             misses.append("segment boundaries")
         if r["hold"] > TARGET_AGREEMENT_S:
             misses.append("hold time")
-        print(f"{VIDEO_QUALITY} (the default), {r['video']}: "
+        print(f"{VIDEO_QUALITY} at {DEFAULT_RATE_HZ:g}/s (the defaults), {r['video']}: "
               + ("all targets met" if not misses else "MISSED " + "; ".join(misses)))  # fmt: skip
 
 

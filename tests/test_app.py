@@ -24,7 +24,14 @@ from alignment.cli.app import app_environment, streamlit_command
 from alignment.core.feedback import feedback
 from alignment.io.rule_files import load_pose
 from alignment.present.words import STATUS_LABELS
-from alignment.settings import ICE_ENV, LEVEL_ENV, POSE_ENV, QUALITY_ENV, VIDEO_QUALITY_ENV
+from alignment.settings import (
+    DEFAULT_RATE_HZ,
+    ICE_ENV,
+    LEVEL_ENV,
+    POSE_ENV,
+    QUALITY_ENV,
+    VIDEO_QUALITY_ENV,
+)
 
 MODELS = SHARED / "models"
 JANU = SHARED / "samples" / "images" / "janu" / "y82ukr_30.jpg"
@@ -206,7 +213,7 @@ def test_video_page_summary_hold_time_and_downloads(shared: Path, session_clip: 
     metrics = {m.label: m.value for m in at.metric}
     held = float(metrics["Left leg extended: held"].split()[0])
     assert 2.0 <= held <= 4.5, metrics  # the clip holds the pose (left leg) for 4 s
-    assert metrics["Frames analysed"] == "60"  # 10 a second, as the CLI
+    assert metrics["Frames analysed"] == f"{6 * DEFAULT_RATE_HZ:g}"  # as the CLI
     assert any("Only one side was seen" in t for t in texts(at, "info"))  # asymmetry
     summary_text = "\n".join(texts(at, "code"))
     assert "Left leg extended: held" in summary_text and "Rounded back" in summary_text
@@ -222,8 +229,10 @@ def test_video_page_summary_hold_time_and_downloads(shared: Path, session_clip: 
     assert summary["sides"]["left"]["hold_seconds"] == pytest.approx(held, abs=0.05)
     assert summary["video"]["path"] == "session.mp4"  # not the temporary file
     assert result.csv.decode().splitlines()[0].startswith("time_s,state,extended_leg,")
-    assert len(result.csv.decode().splitlines()) == 61
-    assert summary["video"]["rate_hz"] == 10 and summary["video"]["frames_written"] == 180
+    assert len(result.csv.decode().splitlines()) == 1 + 6 * DEFAULT_RATE_HZ  # a row per analysis
+    assert (
+        summary["video"]["rate_hz"] == DEFAULT_RATE_HZ and summary["video"]["frames_written"] == 180
+    )
     assert summary["video"]["models"] == [
         "pose_landmarker_full.task",
         "movenet_singlepose_thunder.onnx",

@@ -30,6 +30,7 @@ from alignment.io import outputs
 from alignment.io.images import ImageError, decode_photo
 from alignment.io.rule_files import load_rules
 from alignment.io.video import FrameReader, VideoError, VideoWriter
+from alignment.settings import DEFAULT_RATE_HZ
 from alignment.testing.clips import Shot, build_clip
 
 JANU = "janu/y82ukr_30.jpg"
@@ -136,7 +137,7 @@ def test_a_failing_video_writer_keeps_the_analysis(tmp_path, monkeypatch, capsys
     assert code == 1
     assert not out.exists() and not list(tmp_path.glob(".out*"))  # no unplayable file
     data = json.loads(summary.read_text())
-    assert data["frames_analysed"] == 20  # 10 a second of 2 s, analysed all the same
+    assert data["frames_analysed"] == 2 * DEFAULT_RATE_HZ  # 2 s, analysed all the same
     assert any("annotated video was not written" in w for w in data["warnings"])
 
 

@@ -142,6 +142,7 @@ def test_used_results_and_annotate_folders_are_refused(tmp_path: Path, capsys) -
         folder.mkdir()
         (folder / "x.txt").write_text("mine")
     common = ["image", "--ray", str(tmp_path / "photos"), "--model", str(model)]
+    common += ["--quality", "fast"]  # the one model file given
     assert main([*common, "--results", str(used)]) == 2
     assert "--results" in capsys.readouterr().err
     assert main([*common, "--results", str(tmp_path / "new"), "--annotate", str(annotated)]) == 2

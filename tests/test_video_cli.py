@@ -116,9 +116,9 @@ def test_summary_is_printed(
     monkeypatch.setenv("ALIGNMENT_MODEL", str(SHARED / "models"))
     clip = tmp_path / "short.mp4"
     build_clip([Shot(janu, 2.0)], clip, fps=30, size=(320, 240))
-    assert main(["video", str(clip), "--quiet"]) == 0  # 10 analyses a second: every 3rd frame
+    assert main(["video", str(clip), "--quiet"]) == 0  # 5 analyses a second: every 6th frame
     out, err = capsys.readouterr()
-    assert out.startswith("Session: 2.0 s, 20 frames analysed (10 a second) of 60 read")
+    assert out.startswith("Session: 2.0 s, 10 frames analysed (5 a second) of 60 read")
     assert "Segments:" in out and "(left leg extended)" in out
     assert "Left leg extended: held" in out and "Right leg extended: not seen in the pose" in out
     assert "Only one side was seen in the pose" in out

@@ -40,6 +40,7 @@ from alignment.present.text import summary_text
 from alignment.session.summary import asymmetry, summarise
 from alignment.session.timeline import FrameRecord, build_segments
 from alignment.session.tracker import SessionTracker
+from alignment.settings import DEFAULT_RATE_HZ
 from alignment.testing.clips import Shot, build_clip
 from alignment.testing.evaluation import read_labels
 
@@ -546,7 +547,7 @@ def test_no_fault_is_claimed_in_dandasana(session_clip) -> None:
                 assert r.state in (UNCERTAIN, NOT_IN_POSE, NOT_IN_FRAME), r
                 assert r.cues == () and r.faults == (), r
                 assert r.message.startswith(quiet), r.message
-    assert checked >= 2 * (2.0 * 10 - 5)  # analysed at 10 a second
+    assert checked >= 2 * (2.0 * DEFAULT_RATE_HZ - 5)  # analysed at the default rate
 
 
 @pytest.mark.slow
@@ -694,7 +695,7 @@ def test_video_with_nobody(tmp_path: Path, shared_models: Path) -> None:
         result = analyse_video(path, POSE, estimator)
     summary = result.summary
     assert result.damage is None
-    assert summary["frames_analysed"] == 20  # 10 a second of the 60 frames
+    assert summary["frames_analysed"] == 2 * DEFAULT_RATE_HZ  # of the 60 frames
     assert any("nobody was found" in w for w in summary["warnings"]), summary["warnings"]
     assert {s["kind"] for s in summary["segments"]} == {NOT_IN_FRAME}
     assert summary["faults"] == [] and summary["asymmetry"]["compared"] is False
