@@ -227,6 +227,16 @@ def _launch(pw, *args: str):  # noqa: ANN001, ANN202 - playwright objects
     )
 
 
+def _launch_with_camera(pw, clip: Path):  # noqa: ANN001, ANN202
+    """A Chromium whose camera (allowed without asking) plays `clip`."""
+    return _launch(
+        pw,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={clip}",
+    )
+
+
 def _button(webrtc, name: str):  # noqa: ANN001, ANN202
     return webrtc.get_by_role("button", name=re.compile(rf"^{name}$", re.I))
 
@@ -257,12 +267,7 @@ def test_live_page_in_chromium(app_url: str, camera_clip: Path) -> None:
 
     started = time.monotonic()
     with sync_playwright() as pw:
-        browser = _launch(
-            pw,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={camera_clip}",
-        )
+        browser = _launch_with_camera(pw, camera_clip)
         try:
             page, webrtc = _open_live_page(browser, app_url)
             text = _page_text(page)
@@ -378,12 +383,7 @@ def test_a_live_session_is_kept_when_the_page_is_closed(app_url: str, camera_cli
 
     before = {e["id"] for e in _journal_entries()}
     with sync_playwright() as pw:
-        browser = _launch(
-            pw,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={camera_clip}",
-        )
+        browser = _launch_with_camera(pw, camera_clip)
         try:
             page, webrtc = _open_live_page(browser, app_url)
             _button(webrtc, "start").click(timeout=30_000)
