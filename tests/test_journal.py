@@ -320,10 +320,11 @@ def test_photos_are_kept_only_with_journal(
         assert all(f["seconds"] == 0.0 for f in entry["faults"])
     with Journal(journal_place(str(journal))) as kept:
         photo_entries = kept.entries()
-    week = datetime(2026, 11, 2, 8, tzinfo=timezone.utc)
-    sessions = [made_up(week + timedelta(days=i), 130, 130, hold=60.0) for i in range(3)]
-    assert next_session(sessions + photo_entries).targets == next_session(sessions).targets
+    # One timed session of 60 s a side: read as holds of 0 s, the two newer photos would
+    # halve the median hold (and the targets) to 30 s.
+    sessions = [made_up(datetime(2026, 11, 2, 8, tzinfo=timezone.utc), 130, 130, hold=60.0)]
     assert next_session(sessions).targets == {"left": 60.0, "right": 60.0}
+    assert next_session(sessions + photo_entries).targets == {"left": 60.0, "right": 60.0}
 
     capsys.readouterr()
     args = ["image", str(photos), "--journal", "--ray", "--results", str(tmp_path / "r")]

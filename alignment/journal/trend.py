@@ -143,9 +143,7 @@ def per_day(entries: Sequence[Entry]) -> list[dict[str, object]]:
             folds = [e.side(s).typical_fold for e in es if e.side(s)]  # type: ignore[union-attr]
             folds = [f for f in folds if f is not None]
             row[f"fold_{s}"] = round(statistics.median(folds), 1) if folds else None
-            # A photo holds nothing: a day of photos alone has no hold (0 in the bars).
-            timed = [e.side(s).hold_seconds for e in es if e.side(s) and e.source != "photo"]  # type: ignore[union-attr]
-            row[f"hold_{s}"] = round(sum(timed), 1)
+            row[f"hold_{s}"] = round(sum(e.side(s).hold_seconds for e in es if e.side(s)), 1)  # type: ignore[union-attr]
         rows.append(row)
     return rows
 

@@ -416,7 +416,7 @@ class LiveSession:
                     snapshot, hold_s=hold_seconds(segments, self.pose, tracker.records)
                 )
             self._snapshot = snapshot
-            hand_over = stream is not None and stream.tracker.records and not stream.handed_over
+            hand_over = bool(stream and stream.tracker.records and not stream.handed_over)
             if hand_over:
                 stream.handed_over = True
         if hand_over and self._on_end is not None:
